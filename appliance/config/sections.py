@@ -1,0 +1,143 @@
+"""Every setting of the appliance, declared once.
+
+Each area owns its section; add an option here (with a one-line doc) and document it in
+``docs/`` — the docs test fails on an undocumented setting.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .schema import Option, Section
+
+APPLIANCE = Section(
+    "appliance",
+    "Where the box keeps its data and how it names itself.",
+    (
+        Option("data_dir", Path, "", "Data directory (database, keys, queues); empty means /var/lib/border-appliance."),
+        Option("site_name", str, "Border post", "Name of the post, shown on screens and sent to the hub."),
+        Option("log_level", str, "INFO", "Log level of the services.", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+    ),
+)
+
+SERVER = Section(
+    "server",
+    "The booth and console web service (waitress).",
+    (
+        Option("host", str, "127.0.0.1", "Address the web service listens on."),
+        Option("port", int, 8080, "TCP port of the web service.", min=1, max=65535),
+        Option("threads", int, 16, "Worker threads of the WSGI server.", min=2, max=256),
+        Option("secure_cookies", bool, False, "Mark session cookies Secure (set when served behind TLS)."),
+    ),
+)
+
+SECURITY = Section(
+    "security",
+    "Sessions, login throttling and false-positive suppression.",
+    (
+        Option("session_hours", float, 8.0, "Idle lifetime of a login session, in hours.", min=0.1, max=72),
+        Option("login_max_failures", int, 5, "Failed logins before an account is locked.", min=1, max=100),
+        Option("lockout_minutes", float, 15.0, "How long a locked account stays locked.", min=1, max=10080),
+        Option("suppression_max_days", int, 30, "Longest a supervisor may suppress a false positive.", min=1, max=365),
+    ),
+)
+
+SCREENING = Section(
+    "screening",
+    "Verdict policy of the screening engine.",
+    (
+        Option("review_threshold", float, 0.70, "Score from which a watchlist match is a POSSIBLE_MATCH.", min=0.0, max=1.0),
+        Option("hit_threshold", float, 0.90, "Score from which a watchlist match is a HIT.", min=0.0, max=1.0),
+        Option("max_list_age_hours", float, 72.0, "A list older than this is stale.", min=0.1, max=87600),
+        Option(
+            "stale_action",
+            str,
+            "possible_match",
+            "What a stale list does to a CLEAR verdict: possible_match or ignore.",
+            choices=("possible_match", "ignore"),
+        ),
+        Option(
+            "missing_list_action",
+            str,
+            "possible_match",
+            "What a missing or empty list kind does to a CLEAR verdict: possible_match or ignore.",
+            choices=("possible_match", "ignore"),
+        ),
+        Option("expired_is_invalid", bool, True, "Treat an expired document as DOCUMENT_INVALID."),
+        Option("max_candidates", int, 500, "Upper bound on candidates scored per screening.", min=10, max=100000),
+    ),
+)
+
+STORE = Section(
+    "store",
+    "The local SQLite store.",
+    (
+        Option("document_hashing", bool, False, "Keep lost/stolen document numbers only as keyed hashes (HMAC)."),
+        Option("busy_timeout_ms", int, 5000, "SQLite busy timeout in milliseconds.", min=100, max=600000),
+    ),
+)
+
+RETENTION = Section(
+    "retention",
+    "How long encounter records are kept on the box.",
+    (
+        Option("encounter_days", int, 90, "Encounters older than this and delivered to the hub are purged.", min=1, max=3650),
+    ),
+)
+
+SYNC = Section(
+    "sync",
+    "Synchronisation with the central hub.",
+    (
+        Option("hub_url", str, "", "Base URL of the central hub (set by `appliance sync enroll`)."),
+        Option("interval_seconds", int, 300, "Pause between exchanges in `appliance sync --loop`.", min=5, max=86400),
+        Option("batch_size", int, 500, "Outbox records sent per request.", min=1, max=10000),
+        Option("connect_timeout", float, 10.0, "Seconds to wait for a connection to the hub.", min=0.5, max=300),
+        Option("read_timeout", float, 60.0, "Seconds to wait for the hub to answer.", min=1, max=3600),
+        Option("max_backoff_seconds", float, 900.0, "Longest pause between retries while the hub is unreachable.", min=1, max=86400),
+    ),
+)
+
+BRIDGE = Section(
+    "bridge",
+    "How the firmware bridge delivers reads to the appliance.",
+    (
+        Option("appliance_url", str, "http://127.0.0.1:8080", "Base URL of the appliance API."),
+        Option("token", str, "", "Bridge API token (prefer token_file)."),
+        Option("token_file", Path, "", "File holding the bridge API token."),
+        Option("queue_dir", Path, "", "Directory of the on-disk delivery queue; empty means <data_dir>/bridge-queue."),
+        Option("queue_max", int, 10000, "Reads kept while the appliance is unreachable.", min=10, max=10_000_000),
+        Option("raw_log", bool, False, "Log raw wire bytes (masked) at DEBUG for diagnosis."),
+    ),
+)
+
+LANES = Section(
+    "lanes",
+    "One table per booth lane: [lanes.<name>] with its reader settings.",
+    (
+        Option("port", str, "", "Serial URL or by-id device path of the reader (empty for an image-only lane)."),
+        Option(
+            "profile",
+            str,
+            "auto",
+            "Wire profile of the reader.",
+            choices=("auto", "lines", "access-is", "desko-cute", "rte", "idbox"),
+        ),
+        Option("baud", int, 9600, "Baud rate.", choices=(1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400)),
+        Option("bytesize", int, 8, "Data bits.", choices=(5, 6, 7, 8)),
+        Option("parity", str, "N", "Parity: N, E, O, M or S.", choices=("N", "E", "O", "M", "S")),
+        Option("stopbits", float, 1.0, "Stop bits: 1, 1.5 or 2.", choices=(1.0, 1.5, 2.0)),
+        Option("dtr", bool, True, "Assert DTR when the port opens."),
+        Option("rts", bool, True, "Assert RTS when the port opens."),
+        Option("frame_timeout_ms", int, 200, "Inter-byte silence that closes an unframed read.", min=20, max=5000),
+        Option("dedupe_seconds", float, 2.0, "Identical reads within this window are delivered once.", min=0.0, max=600),
+        Option("reconnect_max_seconds", float, 30.0, "Longest pause between reconnection attempts.", min=0.5, max=3600),
+        Option("watch_dir", Path, "", "Folder an image scanner drops files into (image lanes)."),
+        Option("description", str, "", "Free text shown on the console (booth, direction)."),
+    ),
+    repeated=True,
+)
+
+SCHEMA: dict[str, Section] = {
+    s.name: s for s in (APPLIANCE, SERVER, SECURITY, SCREENING, STORE, RETENTION, SYNC, BRIDGE, LANES)
+}

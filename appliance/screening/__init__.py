@@ -1,0 +1,1 @@
+"""Screening engine: MRZ-aware watchlist matching and lost/stolen document checks."""

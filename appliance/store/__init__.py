@@ -1,0 +1,1 @@
+"""Local SQLite store: one database file, named migrations, lists and documents."""

@@ -1,0 +1,1 @@
+"""Booth terminal, technician console and JSON API (Flask)."""
