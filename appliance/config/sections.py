@@ -138,6 +138,16 @@ LANES = Section(
     repeated=True,
 )
 
+METRICS = Section(
+    "metrics",
+    "The Prometheus /metrics endpoint of the web service (deployment and operations).",
+    (
+        Option("enabled", bool, True, "Serve /metrics."),
+        Option("allow_from", list, [], "Networks (CIDR) allowed to scrape /metrics without a login, besides loopback."),
+        Option("audit_verify_seconds", int, 300, "How often /metrics re-verifies the audit chain.", min=10, max=86400),
+    ),
+)
+
 SCHEMA: dict[str, Section] = {
-    s.name: s for s in (APPLIANCE, SERVER, SECURITY, SCREENING, STORE, RETENTION, SYNC, BRIDGE, LANES)
+    s.name: s for s in (APPLIANCE, SERVER, SECURITY, SCREENING, STORE, RETENTION, SYNC, BRIDGE, LANES, METRICS)
 }

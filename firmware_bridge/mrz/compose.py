@@ -10,6 +10,7 @@ import datetime as _dt
 import re
 
 from .checkdigit import check_digit
+from .errors import ComposeError
 
 #: Line count and length per format.
 LAYOUT = {
@@ -44,7 +45,7 @@ def _date(value) -> str:
         return value[2:4] + value[5:7] + value[8:10]
     if len(value) == 6:
         return value
-    raise ValueError(f"unusable date {value!r}")
+    raise ComposeError(f"unusable date {value!r}")
 
 
 def name_field(surname: str, given_names: str, width: int) -> str:
@@ -70,11 +71,19 @@ def compose(
     document_code: str | None = None,
     optional_data: str = "",
     optional_data_2: str = "",
+    number_check_variant: str = "standard",
 ) -> str:
-    """Return a valid MRZ (lines joined with "\\n") for ``fmt`` in TD1, TD2, TD3, MRVA, MRVB."""
-    fmt = fmt.upper().replace("-", "")
+    """Return a valid MRZ (lines joined with "\\n") for ``fmt`` in TD1, TD2, TD3, MRVA, MRVB.
+
+    Document numbers longer than 9 characters use the TD1/TD2 extended layout (Doc 9303
+    Part 5/6 note j); ``number_check_variant="filler_included"`` computes that check digit
+    with the ``<`` included, as some specimens do. Raises ``ComposeError`` (a ValueError).
+    """
+    fmt = (fmt or "").upper().replace("-", "")
     if fmt not in LAYOUT:
-        raise ValueError(f"unknown MRZ format {fmt!r}")
+        raise ComposeError(f"unknown MRZ format {fmt!r}")
+    if number_check_variant not in ("standard", "filler_included"):
+        raise ComposeError(f"unknown number_check_variant {number_check_variant!r}")
     code = _pad(_clean(document_code or _DEFAULT_CODE[fmt]), 2)
     state = _pad(_clean(issuing_state), 3)
     nat = _pad(_clean(nationality), 3)
@@ -86,11 +95,25 @@ def compose(
         sex = "<"
     opt = _clean(optional_data)
     opt2 = _clean(optional_data_2)
+    if not number:
+        raise ComposeError("a document number is required")
+    if len(number) > 9 and fmt not in ("TD1", "TD2"):
+        raise ComposeError(f"{fmt} document numbers have at most 9 characters")
+    if len(number) > 9:
+        room = 15 if fmt == "TD1" else 7
+        if len(number) - 9 + 2 + len(opt) > room:
+            raise ComposeError("the extended document number and optional data do not fit")
+
+    def long_check(num: str) -> str:
+        """Check digit of an extended number in the chosen variant."""
+        if number_check_variant == "filler_included":
+            return check_digit(num[:9] + "<" + num[9:])
+        return check_digit(num)
 
     if fmt == "TD1":
         if len(number) > 9:
             num_field = number[:9] + "<"
-            opt1 = _pad(number[9:] + check_digit(number) + "<" + opt, 15)
+            opt1 = _pad(number[9:] + long_check(number) + "<" + opt, 15)
         else:
             num_field = _pad(number, 9) + check_digit(_pad(number, 9))
             opt1 = _pad(opt, 15)
@@ -105,7 +128,7 @@ def compose(
     line1 = code + state + name_field(surname, given_names, width - 5)
     if fmt == "TD2" and len(number) > 9:
         num_field = number[:9] + "<"
-        opt = number[9:] + check_digit(number) + "<" + opt
+        opt = number[9:] + long_check(number) + "<" + opt
     else:
         num_field = _pad(number, 9) + check_digit(_pad(number, 9))
     head = num_field + nat + dob + check_digit(dob) + sex + exp + check_digit(exp)

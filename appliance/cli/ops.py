@@ -1,0 +1,101 @@
+"""``appliance backup`` and ``appliance restore``: online, optionally encrypted, backups."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..ops.errors import BackupError, PassphraseError
+
+
+def _read_passphrase(source: str) -> str:
+    """The passphrase from a file (first line), or from standard input for ``-``."""
+    try:
+        text = sys.stdin.readline() if source == "-" else Path(source).read_text(encoding="utf-8").splitlines()[0:1]
+    except FileNotFoundError:
+        raise PassphraseError(f"{source}: passphrase file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PassphraseError(f"{source}: cannot read the passphrase file ({getattr(exc, 'strerror', None) or exc})") from None
+    if isinstance(text, list):
+        text = text[0] if text else ""
+    text = text.rstrip("\r\n")
+    if not text:
+        raise PassphraseError(f"{source}: the passphrase file is empty")
+    return text
+
+
+def _data_dir(option: str | None) -> Path:
+    from ..config import resolve_data_dir
+
+    return resolve_data_dir(option)
+
+
+def _config_path() -> Path | None:
+    from ..config import ConfigError, load_config
+
+    try:
+        return load_config().path
+    except ConfigError:
+        return None  # a broken configuration must not prevent a backup of the data
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--passphrase-file", metavar="F", help="Encrypt with the passphrase in file F ('-' reads standard input).")
+@click.option("--encrypt", is_flag=True, help="Encrypt, asking for the passphrase on the terminal.")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Data directory (default: configured one).")
+def backup(file: Path, passphrase_file: str | None, encrypt: bool, data_dir: str | None) -> None:
+    """Write an online backup of the database, keys and configuration to FILE."""
+    from ..ops.backup import create_backup
+
+    passphrase = None
+    if passphrase_file:
+        passphrase = _read_passphrase(passphrase_file)
+    elif encrypt:
+        if not sys.stdin.isatty():
+            raise PassphraseError("--encrypt asks on a terminal; use --passphrase-file when scripted")
+        passphrase = click.prompt("Backup passphrase", hide_input=True, confirmation_prompt=True)
+    summary = create_backup(_data_dir(data_dir), file, passphrase=passphrase, config_path=_config_path())
+    scans = summary.tables.get("scans")
+    what = _plural(len(summary.tables), "table") + (f" ({_plural(scans, 'scan')})" if scans is not None else "")
+    click.echo(f"backup written to {file}: {what}, {_plural(len(summary.files), 'file')}"
+               f"{', encrypted' if summary.encrypted else ''}")
+    if not summary.encrypted:
+        click.echo("note: the backup is not encrypted and holds personal data and keys; keep it safe", err=True)
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--passphrase-file", metavar="F", help="Passphrase of an encrypted backup ('-' reads standard input).")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Data directory (default: configured one).")
+def restore(file: Path, passphrase_file: str | None, data_dir: str | None) -> None:
+    """Restore FILE into the data directory (the current database is kept aside first)."""
+    from ..ops.backup import backup_kind, restore_backup
+
+    passphrase = None
+    if passphrase_file:
+        passphrase = _read_passphrase(passphrase_file)
+    elif backup_kind(file) == "encrypted":
+        if not sys.stdin.isatty():
+            raise PassphraseError(f"{file} is encrypted: give its passphrase with --passphrase-file")
+        passphrase = click.prompt("Backup passphrase", hide_input=True)
+    target = _data_dir(data_dir)
+    try:
+        summary = restore_backup(file, target, passphrase=passphrase)
+    except PermissionError as exc:
+        raise BackupError(f"cannot write into {target}: {exc.strerror} (run as the service user or root)") from None
+    scans = summary.tables.get("scans")
+    click.echo(f"restored {file} into {target}: {_plural(len(summary.tables), 'table')}"
+               + (f" ({_plural(scans, 'scan')})" if scans is not None else "")
+               + f", {_plural(len(summary.files), 'file')}")
+    if summary.safety_copy:
+        click.echo(f"the database as it was before is kept at {summary.safety_copy}")
+    if summary.config_copy:
+        click.echo(f"the configuration from the backup is at {summary.config_copy}; compare it with the one in use")
+    click.echo("restart the services to drop cached state: systemctl restart border-appliance.target")

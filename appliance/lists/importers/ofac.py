@@ -1,0 +1,181 @@
+"""OFAC SDN / consolidated CSV sets: sdn.csv or cons_prim.csv with alt, add and comments files.
+
+The files have no header. ``-0-`` means empty. Dates of birth, nationality, sex, passports and
+national IDs are read out of the free-text remarks (continued in the comments file).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import Iterator
+
+from ..countries import country_code
+from ..errors import FileFormatError, RowError
+from ..model import IdentityDocument, Name, WatchlistEntry
+from .base import Reader, bad_text
+from .common import parse_dob, script_of
+
+_TYPES = {"individual": "individual", "vessel": "vessel", "aircraft": "aircraft", "": "entity", "entity": "entity"}
+_DOC_PATTERNS = (
+    ("P", re.compile(r"^(?:[A-Za-z.]+\s+)?Passport(?:\s+No\.?)?\s+(?P<rest>.+)$")),
+    ("I", re.compile(r"^(?:National ID No\.|Cedula No\.|D\.N\.I\.|Identity Card(?: No\.)?|Personal ID Card|"
+                     r"National Identification Number|Identification Number)\s+(?P<rest>.+)$")),
+)
+_NUMBER_END = re.compile(r"\s+(?:issued|expires|exp\.|valid)\b.*$", re.I)
+
+
+def _empty(value: str) -> str:
+    """'' for OFAC's -0- placeholder, else the stripped value."""
+    v = value.strip()
+    return "" if v == "-0-" else v
+
+
+def parse_remarks(remarks: str, entry: WatchlistEntry) -> None:
+    """Fill DOBs, nationalities, sex and documents of ``entry`` from OFAC remarks text."""
+    for raw in re.split(r";\s*", remarks):
+        item = raw.strip().rstrip(".").strip()
+        if item.lower().startswith("alt."):
+            item = item[4:].strip()
+        if not item:
+            continue
+        low = item.lower()
+        if low.startswith("dob "):
+            try:
+                entry.dates_of_birth.append(parse_dob(item[4:]))
+            except ValueError:
+                raise RowError("bad date of birth in remarks") from None
+        elif low.startswith("nationality ") or low.startswith("citizen "):
+            text = item.split(" ", 1)[1].strip()
+            entry.nationality_text.append(text)
+            code = country_code(text)
+            if code and code not in entry.nationalities:
+                entry.nationalities.append(code)
+        elif low.startswith("gender "):
+            entry.sex = {"male": "M", "female": "F"}.get(low[7:].strip(), entry.sex)
+        else:
+            for doc_type, pattern in _DOC_PATTERNS:
+                m = pattern.match(item)
+                if not m:
+                    continue
+                rest = m.group("rest")
+                country = None
+                cm = re.search(r"\(([^)]*)\)", rest)
+                if cm:
+                    country = cm.group(1).strip()
+                number = _NUMBER_END.sub("", re.sub(r"\([^)]*\)", " ", rest)).strip()
+                if any(c.isdigit() for c in number):
+                    entry.documents.append(IdentityDocument(doc_type, number, country_code(country), country))
+                break
+
+
+def _split_name(text: str, kind: str) -> str:
+    """'LAST, First' -> 'First LAST' for people; organisations keep their name."""
+    if kind == "individual" and "," in text:
+        last, first = text.split(",", 1)
+        return f"{first.strip()} {last.strip()}".strip()
+    return text.strip()
+
+
+class OfacReader(Reader):
+    """Reader of the OFAC CSV set; the main file is sdn.csv / cons_prim.csv (the one with 12 columns)."""
+
+    format = "ofac-csv"
+
+    def _rows(self, path: Path, width: int) -> Iterator[tuple[int, list[str]]]:
+        """(line, fields) of a headerless OFAC CSV file with ``width`` columns."""
+        lines = self.lines(path)
+        current = {"n": 0}
+
+        def texts():
+            for n, text in lines:
+                current["n"] = n
+                yield text
+
+        reader = csv.reader(texts())
+        start = 1
+        for fields in reader:
+            line = start
+            start = current["n"] + 1
+            if fields == ["\x1a"] or not fields or fields == [""]:
+                continue
+            if bad_text(*fields):
+                self.reject(path, line, "bytes that are not valid UTF-8")
+                continue
+            if len(fields) != width:
+                self.reject(path, line, f"expected {width} columns, found {len(fields)}")
+                continue
+            yield line, fields
+
+    def _classify(self) -> tuple[Path, list[Path], list[Path], list[Path]]:
+        """Find the main, alt, add and comments files by name."""
+        main, alts, adds, comments = [], [], [], []
+        for f in self.files:
+            n = f.name.lower()
+            if "alt" in n:
+                alts.append(f)
+            elif "add" in n:
+                adds.append(f)
+            elif "comment" in n:
+                comments.append(f)
+            else:
+                main.append(f)
+        if len(main) != 1:
+            raise FileFormatError(", ".join(f.name for f in self.files), None,
+                                  "give exactly one main file (sdn.csv or cons_prim.csv) plus optional alt/add/comments files")
+        return main[0], alts, adds, comments
+
+    def records(self) -> Iterator[WatchlistEntry]:
+        """Yield one WatchlistEntry per row of the main file, with aliases and remarks applied."""
+        main, alts, _adds, comments = self._classify()
+        extra: dict[str, str] = {}
+        for f in comments:
+            for _line, fields in self._rows(f, 2):
+                extra[fields[0].strip()] = extra.get(fields[0].strip(), "") + fields[1]
+        aliases: dict[str, list[Name]] = {}
+        for f in alts:
+            for _line, fields in self._rows(f, 5):
+                text = _empty(fields[3])
+                if text:
+                    weak = "weak" in _empty(fields[4]).lower()
+                    quality = "low" if weak or _empty(fields[2]).lower() in ("fka", "nka") else "good"
+                    aliases.setdefault(fields[0].strip(), []).append(Name(text, "alias", quality, script_of(text)))
+        for line, fields in self._rows(main, 12):
+            try:
+                entry = self._entry(fields, aliases, extra)
+            except (RowError, ValueError) as exc:
+                self.reject(main, line, str(exc))
+                continue
+            yield entry
+
+    def _entry(self, fields: list[str], aliases: dict, extra: dict) -> WatchlistEntry:
+        """Map one main-file row."""
+        ent_num = fields[0].strip()
+        if not ent_num.isdigit():
+            raise RowError("ent_num is not a number")
+        kind = _TYPES.get(_empty(fields[2]).lower())
+        if kind is None:
+            raise RowError("unknown SDN_Type")
+        name = _empty(fields[1])
+        if not name:
+            raise RowError("empty SDN_Name")
+        primary = _split_name(name, kind)
+        names = [Name(primary, "primary", None, script_of(primary))]
+        for alias in aliases.get(ent_num, []):
+            names.append(Name(_split_name(alias.name, kind), "alias", alias.quality, alias.script))
+        main_remarks = "" if fields[11].strip() == "-0-" else fields[11]
+        remarks = (main_remarks + extra.get(ent_num, "")).strip()
+        entry = WatchlistEntry(
+            entry_id=ent_num,
+            entity_type=kind,
+            names=names,
+            programme=_empty(fields[3]).replace("] [", " ") or None,
+            remarks=remarks or None,
+        )
+        if remarks:
+            parse_remarks(remarks, entry)
+        if kind != "individual":
+            entry.dates_of_birth, entry.sex = [], None
+            entry.documents = []
+        return entry

@@ -1,0 +1,157 @@
+"""Bounded candidate search over the derived key tables (no full scans, no per-query keys of the list).
+
+A query token finds vocabulary tokens through its keys (exact, one-letter deletions,
+skeleton, spelling group, folded spelling; a truncated last token by prefix). Tokens
+found in few names bring their names in as candidates; very common tokens (MUHAMMAD,
+ALI, KHAN) are only used to confirm, or, when a query has nothing rarer, as a pair
+that both must hold. At most ``max_candidates`` names are returned, best-supported first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .names import query_keys
+from .score import MATCHED, token_similarity
+
+_CHUNK = 900
+
+
+@dataclass
+class Candidate:
+    """A listed name found for a query, with how many query tokens brought it in."""
+
+    name_id: int
+    list_name: str
+    entry_id: str
+    kind: str
+    display: str
+    tokens: list[str]
+    surname_count: int | None
+    consonantal: bool
+    hits: int = 0
+
+
+def _in_chunks(conn, sql: str, values: list, extra: tuple = ()) -> list[tuple]:
+    """Run ``sql`` with an IN (...) list in chunks; ``{}`` in sql marks the placeholders."""
+    out: list[tuple] = []
+    for i in range(0, len(values), _CHUNK):
+        chunk = values[i : i + _CHUNK]
+        out.extend(conn.execute(sql.format(",".join("?" * len(chunk))), (*extra, *chunk)).fetchall())
+    return out
+
+
+def total_names(conn) -> int:
+    """How many names the index holds."""
+    row = conn.execute("SELECT value FROM screening_meta WHERE key = 'total_names'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def match_vocabulary(conn, tokens: list[str], truncated: bool) -> list[dict[int, tuple[str, int, float]]]:
+    """For each query token, the vocabulary tokens it may be: {token_id: (token, df, similarity)}."""
+    key_owner: dict[str, set[int]] = defaultdict(set)
+    for i, tok in enumerate(tokens):
+        for k in query_keys(tok):
+            key_owner[k].add(i)
+    found: dict[int, set[int]] = defaultdict(set)  # token_id -> query token indexes
+    for key, tid in _in_chunks(conn, "SELECT key, token_id FROM screening_vocab_keys WHERE key IN ({})", list(key_owner)):
+        found[tid].update(key_owner[key])
+    if truncated and tokens and len(tokens[-1]) >= 2:
+        last = tokens[-1]
+        hi = last[:-1] + chr(ord(last[-1]) + 1)
+        for (tid,) in conn.execute(
+            "SELECT token_id FROM screening_vocab WHERE token >= ? AND token < ? LIMIT 300", (last, hi)
+        ):
+            found[tid].add(len(tokens) - 1)
+    result: list[dict[int, tuple[str, int, float]]] = [dict() for _ in tokens]
+    if not found:
+        return result
+    rows = _in_chunks(conn, "SELECT token_id, token, df FROM screening_vocab WHERE token_id IN ({})", list(found))
+    last = len(tokens) - 1
+    for tid, token, df in rows:
+        if df <= 0:
+            continue
+        for i in found[tid]:
+            prefix = truncated and i == last
+            sim = max(
+                token_similarity(tokens[i], token, prefix=prefix)[0],
+                token_similarity(tokens[i], token, prefix=prefix, consonantal=True)[0],
+            )
+            if sim >= MATCHED:
+                result[i][tid] = (token, df, sim)
+    return result
+
+
+def find_candidates(conn, tokens: list[str], truncated: bool, max_candidates: int) -> tuple[list[Candidate], dict[str, int]]:
+    """Candidate names for query ``tokens`` (at most ``max_candidates``) and the df of every token seen."""
+    matches = match_vocabulary(conn, tokens, truncated)
+    df_of = {tok: df for m in matches for tok, df, _ in m.values()}
+    sizes = [sum(df for _, df, _ in m.values()) for m in matches]
+    rare_cap = max(200, max_candidates * 4)
+    hits: dict[int, set[int]] = defaultdict(set)
+    rare = [i for i, s in enumerate(sizes) if 0 < s <= rare_cap]
+    for i in rare:
+        for (name_id,) in _in_chunks(conn, "SELECT name_id FROM screening_postings WHERE token_id IN ({})", list(matches[i])):
+            hits[name_id].add(i)
+    common = sorted((i for i, s in enumerate(sizes) if s > rare_cap), key=lambda i: sizes[i])
+    if not rare and len(common) >= 2:
+        # nothing rare: names must hold the two least common tokens together
+        a, b = common[0], common[1]
+        ids_a, ids_b = list(matches[a]), list(matches[b])
+        sql = (
+            f"SELECT DISTINCT pa.name_id FROM screening_postings pa JOIN screening_postings pb"
+            f" ON pb.name_id = pa.name_id AND pb.token_id IN ({','.join('?' * len(ids_b))})"
+            f" WHERE pa.token_id IN ({','.join('?' * len(ids_a))}) LIMIT ?"
+        )
+        for (name_id,) in conn.execute(sql, (*ids_b, *ids_a, max_candidates * 4)):
+            hits[name_id].update((a, b))
+    if not hits:
+        return [], df_of
+    ranked = sorted(hits, key=lambda n: (-len(hits[n]), n))[:max_candidates]
+    rows = _in_chunks(
+        conn,
+        "SELECT name_id, list_name, entry_id, kind, display, tokens, surname_count, consonantal"
+        " FROM screening_names WHERE name_id IN ({})",
+        ranked,
+    )
+    out = [
+        Candidate(r[0], r[1], r[2], r[3], r[4], r[5].split(), r[6], bool(r[7]), len(hits[r[0]]))
+        for r in rows
+    ]
+    return out, df_of
+
+
+def names_of_entries(conn, keys: list[tuple[str, str]]) -> list[Candidate]:
+    """Every indexed name of the given (list, entry_id) pairs (used for document matches)."""
+    out = []
+    for list_name, entry_id in keys:
+        for r in conn.execute(
+            "SELECT name_id, list_name, entry_id, kind, display, tokens, surname_count, consonantal"
+            " FROM screening_names WHERE list_name = ? AND entry_id = ?",
+            (list_name, entry_id),
+        ):
+            out.append(Candidate(r[0], r[1], r[2], r[3], r[4], r[5].split(), r[6], bool(r[7])))
+    return out
+
+
+def entries_by_document(conn, number: str) -> list[tuple[str, str]]:
+    """(list, entry_id) of listed persons holding a document with this number (or its first 9)."""
+    num = "".join(ch for ch in (number or "").upper() if ch.isalnum())
+    if len(num) < 5:
+        return []
+    keys = {num, num[:9]}
+    return [tuple(r) for r in _in_chunks(
+        conn, "SELECT DISTINCT list_name, entry_id FROM screening_doc_keys WHERE number IN ({})", list(keys))]
+
+
+def load_features(conn, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The JSON features of some entries, keyed by (list, entry_id)."""
+    out = {}
+    for list_name, entry_id in keys:
+        row = conn.execute(
+            "SELECT features FROM screening_entries WHERE list_name = ? AND entry_id = ?", (list_name, entry_id)
+        ).fetchone()
+        if row:
+            out[(list_name, entry_id)] = row[0]
+    return out

@@ -1,0 +1,243 @@
+/* Technician console: status at a glance, lanes and self-test, lists, sync, charts, log, configuration, users, tokens, audit. */
+"use strict";
+(function () {
+  var root = document.getElementById("console");
+  if (!root) { return; }
+  var el = App.el, clear = App.clear;
+  var isAdmin = root.dataset.admin === "yes", canAudit = root.dataset.audit === "yes";
+  function $(id) { return document.getElementById(id); }
+
+  function table(headers, rows) {
+    return el("table", { class: "grid" }, el("thead", {}, el("tr", {}, headers.map(function (h) { return el("th", { text: h }); }))),
+      el("tbody", {}, rows.length ? rows : el("tr", {}, el("td", { colspan: headers.length, class: "note", text: "Nothing yet." }))));
+  }
+  function cell(v, cls) { return el("td", { class: cls, text: v === null || v === undefined || v === "" ? "—" : String(v) }); }
+  function tile(title, big, small, level) { return el("div", { class: "tile " + (level || "") }, el("h3", { text: title }), el("div", { class: "big", text: big }), el("div", { class: "small", text: small || "" })); }
+
+  /* ---- navigation ---- */
+  function show() {
+    var name = (location.hash || "#overview").slice(1);
+    if (!$("p-" + name)) { name = "overview"; }
+    document.querySelectorAll(".panel").forEach(function (p) { p.hidden = p.id !== "p-" + name; });
+    document.querySelectorAll("#console-nav a").forEach(function (a) { a.classList.toggle("active", a.getAttribute("href") === "#" + name); });
+    load(name);
+  }
+  window.addEventListener("hashchange", show);
+
+  var status = null;
+  function load(name) {
+    if (["overview", "lanes", "lists", "sync"].indexOf(name) >= 0) { refreshStatus(); }
+    if (name === "charts") { App.api("GET", "/stats?hours=24").then(function (d) { if (d._ok) { Charts.verdicts($("chart-verdicts"), d.hours); Charts.latency($("chart-latency"), d.hours); } }); legend(); }
+    if (name === "logs") { loadLogs(); }
+    if (name === "config") { loadConfig(); }
+    if (name === "users") { loadUsers(); }
+    if (name === "tokens") { loadTokens(); }
+    if (name === "audit") { loadAudit(); }
+  }
+
+  function legend() {
+    var lg = clear($("legend"));
+    Object.keys(Charts.COLOURS).forEach(function (k) { var s = el("span", { text: k.replace(/_/g, " ") }); s.style.color = Charts.COLOURS[k]; lg.appendChild(s); });
+  }
+
+  /* ---- status ---- */
+  function refreshStatus() {
+    return App.api("GET", "/status").then(function (d) {
+      if (!d._ok) { return; }
+      status = d;
+      renderTiles(d); renderLanes(d); renderLists(d); renderSync(d);
+    });
+  }
+
+  function renderTiles(d) {
+    var lanes = d.lanes || [], up = lanes.filter(function (l) { return l.state === "connected" && !l.silent; }).length;
+    var lists = d.lists || [], stale = lists.filter(function (l) { return l.stale; }).length;
+    var m = d.machine, disk = m.disk, mem = m.memory, sync = d.sync || {};
+    var syncState = sync.state || {};
+    var tiles = clear($("tiles"));
+    tiles.appendChild(tile("Readers", up + " / " + lanes.length + " connected", lanes.filter(function (l) { return l.state !== "connected" || l.silent; }).map(function (l) { return l.name + ": " + (l.silent && l.state !== "unknown" ? "silent" : l.state); }).join(", "), lanes.length && up < lanes.length ? "bad" : ""));
+    tiles.appendChild(tile("Lists", lists.length + " list" + (lists.length === 1 ? "" : "s"), stale ? stale + " stale" : (lists.length ? "all current" : "no list loaded"), !lists.length || stale ? "bad" : ""));
+    tiles.appendChild(tile("Sync queue", String(sync.outbox_depth), (sync.outbox_priority_depth ? sync.outbox_priority_depth + " hit(s) waiting · " : "") + (syncState.last_success_at ? "last sync " + App.fmtTime(syncState.last_success_at) : (syncState.state || "not enrolled")), sync.outbox_priority_depth ? "warn" : ""));
+    tiles.appendChild(tile("Disk", disk.used_pct + " % used", App.fmtBytes(disk.free) + " free · database " + App.fmtBytes(m.database_bytes), disk.used_pct > 90 ? "bad" : disk.used_pct > 75 ? "warn" : ""));
+    tiles.appendChild(tile("Memory", App.fmtBytes(mem.available) + " free", "of " + App.fmtBytes(mem.total) + " · service " + App.fmtBytes(mem.process_rss), mem.available && mem.total && mem.available / mem.total < 0.1 ? "bad" : ""));
+    tiles.appendChild(tile("Clock (UTC)", m.clock.utc.slice(11, 19), m.clock.utc.slice(0, 10) + (m.clock.ntp_synchronized ? " · NTP synchronised" : " · not NTP synchronised"), m.clock.ntp_synchronized ? "" : "warn"));
+    var counts = d.scans_24h || {}, total = Object.keys(counts).reduce(function (a, k) { return a + counts[k]; }, 0);
+    tiles.appendChild(tile("Scans (24 h)", String(total), Object.keys(counts).map(function (k) { return k.replace(/_/g, " ") + " " + counts[k]; }).join(" · ")));
+    tiles.appendChild(tile("Service", d.health.status === "ok" ? "running" : "problem", "version " + d.version + " · up " + Math.round(m.uptime_s / 60) + " min", d.health.status === "ok" ? "" : "bad"));
+  }
+
+  function laneRows(lanes, withButtons) {
+    return lanes.map(function (l) {
+      var state = l.state === "unknown" ? "not reporting" : (l.silent ? l.state + " (silent)" : l.state);
+      var row = el("tr", {}, cell(l.name), cell(state, l.state === "connected" && !l.silent ? "ok" : "bad"), cell(l.profile), cell(l.port),
+        cell(App.fmtTime(l.last_read_at)), cell(l.reads), cell(l.read_errors, l.read_errors ? "bad" : ""), cell(l.scans_24h), cell(l.detail));
+      if (withButtons) {
+        row.appendChild(el("td", {}, el("button", { type: "button", class: "selftest", "data-lane": l.name, text: "Self-test", onclick: function () { selftest(l.name); } })));
+      }
+      return row;
+    });
+  }
+  var LANE_HEAD = ["Lane", "Reader", "Profile", "Port", "Last read", "Reads", "Errors", "Scans 24 h", "Detail"];
+  function renderLanes(d) {
+    $("ov-lanes").replaceChildren(table(LANE_HEAD.slice(0, 5), laneRows(d.lanes, false).map(function (r) { while (r.children.length > 5) { r.removeChild(r.lastChild); } return r; })));
+    $("lanes-table").replaceChildren(table(LANE_HEAD.concat([""]), laneRows(d.lanes, true)));
+  }
+  function selftest(lane) {
+    var out = $("selftest-result");
+    out.textContent = "Running the self-test of " + lane + "…";
+    App.api("POST", "/lanes/" + encodeURIComponent(lane) + "/selftest", {}).then(function (d) {
+      if (!d._ok) { out.textContent = d.message || d.error; return; }
+      out.textContent = (d.ok ? "PASSED" : "FAILED") + " in " + d.total_ms + " ms\n" + (d.steps || []).map(function (s) { return (s.ok ? "✓ " : "✗ ") + s.step + ": " + s.detail; }).join("\n");
+      out.className = "result " + (d.ok ? "ok" : "bad");
+    });
+  }
+
+  function listRows(lists) {
+    return lists.map(function (l) {
+      var counts = l.counts || {};
+      var n = l.entries !== undefined ? l.entries : (l.count !== undefined ? l.count : (l.records !== undefined ? l.records : Object.keys(counts).map(function (k) { return k + " " + counts[k]; }).join(", ")));
+      return el("tr", {}, cell(l.name), cell(l.kind), cell(l.version), cell(n), cell(App.fmtAge(l.age_hours), l.stale ? "bad" : "ok"), cell(l.source || l.format));
+    });
+  }
+  function renderLists(d) {
+    var t = table(["List", "Kind", "Version", "Entries", "Age", "Source"], listRows(d.lists || []));
+    $("ov-lists").replaceChildren(t);
+    $("lists-table").replaceChildren(t.cloneNode(true));
+  }
+  function renderSync(d) {
+    var s = d.sync || {}, st = s.state || {};
+    var rows = [el("tr", {}, el("th", { text: "Outbox depth" }), cell(s.outbox_depth)), el("tr", {}, el("th", { text: "Hits waiting" }), cell(s.outbox_priority_depth))];
+    Object.keys(st).forEach(function (k) { var v = st[k]; rows.push(el("tr", {}, el("th", { text: k.replace(/_/g, " ") }), cell(typeof v === "object" && v !== null ? JSON.stringify(v) : v))); });
+    $("sync-info").replaceChildren(el("table", { class: "grid" }, el("tbody", {}, rows)));
+  }
+
+  /* ---- log ---- */
+  function loadLogs() {
+    App.api("GET", "/logs?limit=200").then(function (d) {
+      var box = clear($("logs"));
+      (d.lines || []).forEach(function (l) { box.appendChild(el("div", { class: l.level, text: l.ts + " " + l.level + " " + l.logger + ": " + l.message })); });
+      if (!(d.lines || []).length) { box.textContent = "No log lines yet."; }
+      box.scrollTop = box.scrollHeight;
+    });
+  }
+
+  /* ---- configuration ---- */
+  var configSchema = [];
+  function loadConfig() {
+    App.api("GET", "/config").then(function (d) {
+      if (!d._ok) { return; }
+      $("config-path").textContent = "File: " + d.path + ". Values are checked against the schema; unknown settings are refused. Changes to [server], [bridge] and lanes apply after a restart.";
+      configSchema = d.schema;
+      var rows = d.schema.filter(function (o) { return !o.repeated; }).map(function (o) {
+        var v = (d.settings[o.section] || {})[o.option], input;
+        if (o.type === "bool") { input = el("select", { "data-key": o.key, "data-type": o.type }, el("option", { value: "true", text: "true", selected: v === true }), el("option", { value: "false", text: "false", selected: v === false })); }
+        else if (o.choices) { input = el("select", { "data-key": o.key, "data-type": o.type }, o.choices.map(function (c) { return el("option", { value: c, text: c, selected: c === v }); })); }
+        else { input = el("input", { "data-key": o.key, "data-type": o.type, value: Array.isArray(v) ? v.join(", ") : (v === null || v === undefined ? "" : v) }); }
+        input.dataset.original = input.value;
+        return el("tr", { class: "config-row" }, el("th", { text: o.key }), el("td", {}, input), cell(o.doc + (o.min !== null || o.max !== null ? " [" + (o.min === null ? "" : o.min) + "…" + (o.max === null ? "" : o.max) + "]" : "")));
+      });
+      Object.keys(d.settings.lanes || {}).forEach(function (name) {
+        var l = d.settings.lanes[name];
+        rows.push(el("tr", {}, el("th", { text: "lanes." + name }), cell("port " + (l.port || "—") + ", profile " + l.profile + ", " + l.baud + " baud"), el("td", {}, el("button", { type: "button", text: "Remove lane", onclick: function () { saveConfig({ lanes: (function () { var o = {}; o[name] = null; return o; })() }, $("config-state")); } }))));
+      });
+      $("config-table").replaceChildren(table(["Setting", "Value", "Meaning"], rows));
+    });
+  }
+  function convert(type, raw) {
+    if (type === "bool") { return raw === "true"; }
+    if (type === "int") { return /^-?\d+$/.test(raw.trim()) ? parseInt(raw, 10) : raw; }
+    if (type === "float") { var f = Number(raw); return raw.trim() !== "" && !isNaN(f) ? f : raw; }
+    if (type === "list") { return raw.split(",").map(function (s) { return s.trim(); }).filter(Boolean); }
+    return raw;
+  }
+  function saveConfig(changes, state) {
+    state.textContent = "Checking…";
+    return App.api("PUT", "/config", { settings: changes }).then(function (d) {
+      if (!d._ok) { state.textContent = "Not saved: " + (d.message || d.error); state.className = "note bad"; return d; }
+      state.className = "note ok";
+      state.textContent = d.changed.length ? "Saved: " + d.changed.join(", ") + (d.restart_needed ? " (restart the service to apply)" : "") : "Nothing changed.";
+      loadConfig();
+      return d;
+    });
+  }
+  $("config-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var changes = {};
+    document.querySelectorAll("#config-table [data-key]").forEach(function (inp) {
+      if (inp.value === inp.dataset.original) { return; }
+      var parts = inp.dataset.key.split(".");
+      (changes[parts[0]] = changes[parts[0]] || {})[parts[1]] = convert(inp.dataset.type, inp.value);
+    });
+    saveConfig(changes, $("config-state"));
+  });
+  function laneSettings() { return { port: $("lane-new-port").value.trim(), profile: $("lane-new-profile").value }; }
+  $("lane-test").addEventListener("click", function () {
+    var st = $("lane-state");
+    st.textContent = "Opening the port and reading…";
+    App.api("POST", "/config/test-port", laneSettings()).then(function (d) { st.textContent = (d.ok ? "✓ " : "✗ ") + (d.detail || d.message || d.error); st.className = "note " + (d.ok ? "ok" : "bad"); });
+  });
+  $("lane-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var name = $("lane-new-name").value.trim(), ch = { lanes: {} };
+    ch.lanes[name] = laneSettings();
+    saveConfig(ch, $("lane-state"));
+  });
+
+  /* ---- users and tokens ---- */
+  function loadUsers() {
+    App.api("GET", "/users").then(function (d) {
+      $("users-table").replaceChildren(table(["User", "Role", "State", "Failed logins", "Locked until", "Last login", ""], (d.users || []).map(function (u) {
+        var action = u.disabled ? "enable" : "disable";
+        return el("tr", {}, cell(u.username), cell(u.role), cell(u.disabled ? "disabled" : "active", u.disabled ? "bad" : "ok"), cell(u.failed_logins), cell(u.locked_until), cell(u.last_login_at),
+          el("td", {}, el("button", { type: "button", text: u.locked_until && !u.disabled ? "Unlock" : action[0].toUpperCase() + action.slice(1), onclick: function () {
+            App.api("POST", "/users/" + encodeURIComponent(u.username) + "/" + (u.locked_until && !u.disabled ? "enable" : action), {}).then(function (r) { $("user-state").textContent = r._ok ? "Done." : (r.message || r.error); loadUsers(); });
+          } })));
+      })));
+    });
+  }
+  if (isAdmin) {
+    $("user-form").addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      App.api("POST", "/users", { username: $("user-name").value.trim(), role: $("user-role").value, password: $("user-password").value }).then(function (d) {
+        $("user-state").textContent = d._ok ? "Added " + d.username + "." : (d.message || d.error);
+        if (d._ok) { $("user-password").value = ""; loadUsers(); }
+      });
+    });
+    $("token-form").addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var lanes = $("token-lanes").value.split(",").map(function (s) { return s.trim(); }).filter(Boolean);
+      App.api("POST", "/tokens", { role: $("token-role").value, lanes: lanes, label: $("token-label").value }).then(function (d) {
+        $("token-state").textContent = d._ok ? "New token (shown once, copy it now): " + d.token : (d.message || d.error);
+        if (d._ok) { loadTokens(); }
+      });
+    });
+  }
+  function loadTokens() {
+    App.api("GET", "/tokens").then(function (d) {
+      $("tokens-table").replaceChildren(table(["Id", "Prefix", "Role", "Lanes", "Label", "Created", "Last used", "State", ""], (d.tokens || []).map(function (t) {
+        return el("tr", {}, cell(t.id), cell(t.prefix + "…"), cell(t.role), cell(t.lanes.join(", ")), cell(t.label), cell(t.created_at), cell(t.last_used_at), cell(t.active ? "active" : "revoked", t.active ? "ok" : "bad"),
+          el("td", {}, t.active ? el("button", { type: "button", text: "Revoke", onclick: function () { App.api("POST", "/tokens/" + t.id + "/revoke", {}).then(loadTokens); } }) : null));
+      })));
+    });
+  }
+
+  /* ---- audit ---- */
+  function loadAudit() {
+    App.api("GET", "/audit?limit=200").then(function (d) {
+      $("audit-table").replaceChildren(table(["#", "Time", "Actor", "Action", "Target", "Detail"], (d.records || []).map(function (r) {
+        return el("tr", {}, cell(r.seq), cell(r.ts.slice(0, 19).replace("T", " ")), cell(r.actor), cell(r.action), cell(r.target), cell(JSON.stringify(r.detail)));
+      })));
+    });
+  }
+  if (canAudit) {
+    $("audit-verify").addEventListener("click", function () {
+      App.api("GET", "/audit/verify").then(function (d) {
+        $("audit-state").textContent = d.ok ? "✓ chain intact: " + d.records + " records" : "✗ " + (d.problems || []).join("; ");
+        $("audit-state").className = "note " + (d.ok ? "ok" : "bad");
+      });
+    });
+  }
+
+  show();
+  setInterval(function () { var name = (location.hash || "#overview").slice(1); if (["overview", "lanes", "lists", "sync"].indexOf(name) >= 0 || name === "") { refreshStatus(); } if (name === "logs") { loadLogs(); } }, 10000);
+})();

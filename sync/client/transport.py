@@ -1,0 +1,98 @@
+"""One ``requests`` session to the hub, with timeouts on every call and errors mapped to SyncError."""
+
+from __future__ import annotations
+
+import logging
+from typing import Iterator
+
+import requests
+
+from ..errors import HubRefused, HubUnreachable
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "border-screening-appliance-sync/1"
+
+
+class HubSession:
+    """Talks to one hub as one box: ``get_json``, ``post_json``, ``stream`` (for ranged downloads)."""
+
+    def __init__(self, base_url: str, credential: str | None = None, *, connect_timeout: float = 10.0, read_timeout: float = 60.0):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (connect_timeout, read_timeout)
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        if credential:
+            self.session.headers["Authorization"] = f"Bearer {credential}"
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self.session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _request(self, method: str, path: str, **kwargs) -> requests.Response:
+        url = self.base_url + path
+        try:
+            resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.exceptions.Timeout:
+            raise HubUnreachable(f"the hub at {self.base_url} did not answer in time") from None
+        except requests.exceptions.ConnectionError:
+            raise HubUnreachable(f"cannot connect to the hub at {self.base_url}") from None
+        except requests.exceptions.RequestException as exc:
+            raise HubUnreachable(f"request to the hub failed: {type(exc).__name__}") from None
+        self._check(resp)
+        return resp
+
+    def _check(self, resp: requests.Response) -> None:
+        if resp.status_code < 400:
+            return
+        try:
+            body = resp.json()
+            code, message = body.get("error", "error"), body.get("message", "")
+        except ValueError:
+            code, message = "error", resp.reason or ""
+        resp.close()
+        if resp.status_code >= 500 or resp.status_code in (408, 429):
+            raise HubUnreachable(f"the hub is not able to answer ({resp.status_code} {code}): {message}")
+        err = HubRefused(f"the hub refused the request ({resp.status_code} {code}): {message}")
+        err.status = resp.status_code
+        err.code = code
+        raise err
+
+    def get_json(self, path: str, **params):
+        """GET and decode JSON; None for 204 No Content."""
+        resp = self._request("GET", path, params=params or None)
+        if resp.status_code == 204:
+            return None
+        try:
+            return resp.json()
+        except ValueError:
+            raise HubRefused(f"the hub sent something that is not JSON for {path}") from None
+
+    def post_json(self, path: str, body: dict):
+        """POST a JSON body and decode the JSON answer."""
+        resp = self._request("POST", path, json=body)
+        try:
+            return resp.json()
+        except ValueError:
+            raise HubRefused(f"the hub sent something that is not JSON for {path}") from None
+
+    def stream(self, path: str, *, start: int = 0) -> tuple[int, Iterator[bytes]]:
+        """GET ``path`` from byte ``start`` (HTTP Range); return (status, chunk iterator)."""
+        headers = {"Range": f"bytes={start}-"} if start else {}
+        resp = self._request("GET", path, headers=headers, stream=True)
+
+        def chunks():
+            try:
+                yield from resp.iter_content(chunk_size=64 * 1024)
+            except requests.exceptions.RequestException:
+                raise HubUnreachable("the link dropped during the download (it will resume)") from None
+            finally:
+                resp.close()
+
+        return resp.status_code, chunks()

@@ -1,0 +1,175 @@
+"""The hub's HTTP API (Flask): enrollment, keys, signed list updates, payloads, record upload."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from . import appliances, records
+from .errors import ApiError
+from .keys import key_document
+from .service import Hub
+from .settings import HubSettings
+
+log = logging.getLogger(__name__)
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+
+
+def hub() -> Hub:
+    """The Hub object of the running app."""
+    return current_app.extensions["hub"]
+
+
+def _json_body() -> object:
+    body = request.get_json(silent=True, cache=False)
+    if body is None:
+        raise ApiError(400, "malformed_json", "the request body must be JSON (Content-Type: application/json)")
+    return body
+
+
+def _authenticate() -> tuple[int, str]:
+    ident = appliances.authenticate(hub().db, request.headers.get("Authorization"))
+    g.appliance = ident
+    return ident
+
+
+@api.post("/enroll")
+def enroll():
+    """Exchange a one-time enrollment token for a box credential."""
+    body = _json_body()
+    if not isinstance(body, dict):
+        raise ApiError(400, "malformed_json", "expected a JSON object with 'token'")
+    result = appliances.enroll(hub().db, body.get("token"))
+    log.info("appliance %s enrolled", result["appliance"])
+    return jsonify({**result, **key_document(hub().db)}), 201
+
+
+@api.get("/keys")
+def get_keys():
+    """The active public key and the chain of rotations (public: boxes verify it themselves)."""
+    return jsonify(key_document(hub().db))
+
+
+@api.get("/lists")
+def get_lists():
+    """The signed index of lists and their newest versions."""
+    _, name = _authenticate()
+    return jsonify(hub().signed_index(name))
+
+
+@api.get("/lists/<name>/update")
+def get_update(name: str):
+    """The signed manifest bringing the box from ``?from=N`` to the newest version."""
+    _authenticate()
+    raw = request.args.get("from", "0")
+    if not raw.isdigit() or len(raw) > 12:
+        raise ApiError(400, "bad_version", "'from' must be a whole number >= 0")
+    manifest = hub().manifest(name, int(raw))
+    if manifest is None:
+        return Response(status=204)
+    return jsonify(manifest)
+
+
+@api.get("/payloads/<sha256>")
+def get_payload(sha256: str):
+    """Payload bytes by hash; honours ``Range: bytes=a-b`` so a box can resume."""
+    _authenticate()
+    if not _SHA.match(sha256):
+        raise ApiError(400, "bad_hash", "payloads are named by their SHA-256 in lowercase hex")
+    data = hub().payload(sha256)
+    if data is None:
+        raise ApiError(404, "unknown_payload", "no such payload (it may have been superseded; ask for a new manifest)")
+    size = len(data)
+    header = request.headers.get("Range")
+    headers = {"Accept-Ranges": "bytes", "ETag": f'"{sha256}"', "Cache-Control": "private, max-age=31536000, immutable"}
+    if not header:
+        return Response(data, 200, headers=headers, mimetype="application/gzip")
+    m = _RANGE.match(header.strip())
+    if not m or (not m.group(1) and not m.group(2)):
+        raise ApiError(416, "bad_range", "only a single 'bytes=start-end' range is supported")
+    if m.group(1):
+        start = int(m.group(1))
+        end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
+    else:
+        start, end = max(size - int(m.group(2)), 0), size - 1
+    if start >= size or end < start:
+        return Response(status=416, headers={"Content-Range": f"bytes */{size}"})
+    headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return Response(data[start:end + 1], 206, headers=headers, mimetype="application/gzip")
+
+
+@api.post("/records")
+def post_records():
+    """A batch of outbox records; every key is acknowledged, repeated keys are stored once."""
+    ident, _ = _authenticate()
+    rows = records.validate_batch(_json_body(), hub().settings.max_batch_records)
+    return jsonify(records.ingest(hub().db, ident, rows))
+
+
+@api.post("/checkin")
+def post_checkin():
+    """The box reports its list versions, queue depth and alarms."""
+    ident, name = _authenticate()
+    body = _json_body()
+    if not isinstance(body, dict):
+        raise ApiError(400, "malformed_json", "expected a JSON object")
+    lists_held = body.get("lists", {})
+    depth = body.get("queue_depth")
+    alarms = body.get("alarms", [])
+    if not isinstance(lists_held, dict) or not all(isinstance(k, str) and isinstance(v, int) for k, v in lists_held.items()):
+        raise ApiError(400, "malformed_checkin", "'lists' must map list names to versions")
+    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int)):
+        raise ApiError(400, "malformed_checkin", "'queue_depth' must be a whole number")
+    if not isinstance(alarms, list) or not all(isinstance(a, str) and len(a) <= 500 for a in alarms) or len(alarms) > 50:
+        raise ApiError(400, "malformed_checkin", "'alarms' must be a short list of strings")
+    appliances.checkin(hub().db, ident, {"lists": lists_held, "queue_depth": depth, "alarms": alarms})
+    return jsonify({"appliance": name, **records.count_for(hub().db, ident)})
+
+
+@api.get("/appliances/<name>")
+def get_appliance(name: str):
+    """A box's own status as the hub sees it; another box's is forbidden."""
+    _, me = _authenticate()
+    if name != me:
+        raise ApiError(403, "forbidden", "a box may only read its own data")
+    return jsonify(appliances.status_of(hub().db, me))
+
+
+def create_app(settings: HubSettings | None = None, *, hub_obj: Hub | None = None, test_config: dict | None = None) -> Flask:
+    """Build the hub app for ``settings`` (or an existing Hub)."""
+    app = Flask(__name__)
+    the_hub = hub_obj or Hub(settings)
+    app.config["MAX_CONTENT_LENGTH"] = int(the_hub.settings.max_body_mb * 1024 * 1024)
+    app.config.update(test_config or {})
+    app.extensions["hub"] = the_hub
+    app.register_blueprint(api)
+
+    @app.get("/healthz")
+    def healthz():
+        """Readiness for load balancers: the database answers and the signing key loads."""
+        the_hub.check()
+        return jsonify({"status": "ok"})
+
+    @app.errorhandler(ApiError)
+    def api_error(exc: ApiError):
+        log.info("refused %s %s: %s", request.method, request.path, exc.code)
+        return jsonify({"error": exc.code, "message": exc.message}), exc.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = {413: "body_too_large", 404: "not_found", 405: "method_not_allowed"}.get(exc.code, "bad_request")
+        return jsonify({"error": code, "message": exc.description}), exc.code
+
+    @app.errorhandler(Exception)
+    def internal(exc: Exception):
+        from ..errors import SyncError
+
+        log.error("error serving %s %s: %s", request.method, request.path, type(exc).__name__, exc_info=not isinstance(exc, SyncError))
+        return jsonify({"error": "internal", "message": "the hub could not handle this request; see its log"}), 500
+
+    return app
