@@ -111,7 +111,7 @@ def listen(ctx, port, lane, to_stdout, raw_log, **serial_opts):
     settings["port"] = port
     if raw_log:
         config["bridge"]["raw_log"] = True
-    _serve(Bridge(config, lanes={lane: settings}, stdout=to_stdout))
+    _serve(Bridge(config, lanes={lane: settings}, stdout=to_stdout, only_these_lanes=True))
 
 
 @cli.command()
@@ -123,7 +123,7 @@ def run(ctx, lanes, to_stdout):
     from .service import Bridge, select_lanes
 
     config = _load_config(ctx)
-    _serve(Bridge(config, lanes=select_lanes(config, list(lanes)), stdout=to_stdout))
+    _serve(Bridge(config, lanes=select_lanes(config, list(lanes)), stdout=to_stdout, only_these_lanes=bool(lanes)))
 
 
 @cli.command()
@@ -220,7 +220,7 @@ def watch(ctx, directory, lane, to_stdout, once, poll):
     from .service import Bridge
 
     config = _load_config(ctx)
-    bridge = Bridge(config, lanes={lane: {"watch_dir": directory}}, stdout=to_stdout)
+    bridge = Bridge(config, lanes={lane: {"watch_dir": directory}}, stdout=to_stdout, only_these_lanes=True)
     watcher = bridge.watchers[0]
     watcher.poll = poll
     if once:

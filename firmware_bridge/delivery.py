@@ -70,8 +70,10 @@ class StdoutSink:
 class Deliverer:
     """Queue reads on disk and post them to the appliance in order, forever."""
 
-    def __init__(self, queue: DeliveryQueue, appliance_url: str, token: str, *, max_backoff: float = 30.0, timeout=(3.0, 10.0)):
+    def __init__(self, queue: DeliveryQueue, appliance_url: str, token: str, *, lanes: list[str] | None = None, max_backoff: float = 30.0, timeout=(3.0, 10.0)):
         self.queue = queue
+        #: deliver only these lanes' reads (a per-lane systemd instance); None: every read
+        self.lanes = lanes
         self.url = appliance_url.rstrip("/") + "/api/v1/scans"
         self.max_backoff = max_backoff
         self.timeout = timeout
@@ -109,14 +111,14 @@ class Deliverer:
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait until the queue is empty (for tests and shutdown); True if it emptied."""
         deadline = time.monotonic() + timeout
-        while len(self.queue) and time.monotonic() < deadline:
+        while self.queue.peek(1, self.lanes) and time.monotonic() < deadline:
             time.sleep(0.02)
-        return not len(self.queue)
+        return not self.queue.peek(1, self.lanes)
 
     def _run(self) -> None:
         delay = 0.25
         while not self._stop.is_set():
-            items = self.queue.peek(1)
+            items = self.queue.peek(1, self.lanes)
             if not items:
                 self.queue.changed.wait(1.0)
                 self.queue.changed.clear()
@@ -188,9 +190,10 @@ def _error_code(resp) -> str:
 class StatusReporter:
     """Post each lane's status on every change and every 30 s (best effort, latest wins)."""
 
-    def __init__(self, appliance_url: str, token: str, *, interval: float = STATUS_INTERVAL, timeout=(3.0, 5.0)):
+    def __init__(self, appliance_url: str, token: str, *, interval: float = STATUS_INTERVAL, retry_seconds: float = 2.0, timeout=(3.0, 5.0)):
         self.base = appliance_url.rstrip("/") + "/api/v1/lanes/"
         self.interval = interval
+        self.retry_seconds = retry_seconds
         self.timeout = timeout
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
@@ -232,28 +235,45 @@ class StatusReporter:
 
     def _run(self) -> None:
         next_all = time.monotonic() + self.interval
+        retry: set[str] = set()
+        next_retry = float("inf")
         while True:
             with self._cond:
-                while not self._dirty and not self._stop and time.monotonic() < next_all:
-                    self._cond.wait(max(0.0, next_all - time.monotonic()))
+                while not self._dirty and not self._stop:
+                    now = time.monotonic()
+                    wake = min(next_all, next_retry)
+                    if now >= wake:
+                        break
+                    self._cond.wait(wake - now)
                 if self._stop:
                     return
-                if time.monotonic() >= next_all:
+                now = time.monotonic()
+                if now >= next_all:
                     for src in self._sources:
                         status = src.status()
                         self._latest[status["lane"]] = status
                     self._dirty |= set(self._latest)
-                    next_all = time.monotonic() + self.interval
+                    next_all = now + self.interval
+                if now >= next_retry:
+                    self._dirty |= retry
+                    retry.clear()
+                    next_retry = float("inf")
                 batch = [self._latest[lane] for lane in sorted(self._dirty)]
                 self._dirty.clear()
-            for status in batch:
-                self._post(status)
+            failed = {status["lane"] for status in batch if not self._post(status)}
+            if failed:
+                retry |= failed
+                next_retry = time.monotonic() + self.retry_seconds
 
-    def _post(self, status: dict) -> None:
+    def _post(self, status: dict) -> bool:
+        """Post one lane's status; False when it should be tried again."""
         body = {k: v for k, v in status.items() if k != "lane"}
         try:
             resp = self.session.post(self.base + quote(status["lane"], safe="") + "/status", json=body, timeout=self.timeout)
-            if resp.status_code >= 400:
-                log.debug("status report for lane %s: HTTP %s", status["lane"], resp.status_code)
         except requests.RequestException as exc:
             log.debug("status report for lane %s failed: %s", status["lane"], type(exc).__name__)
+            return False
+        if resp.status_code >= 400:
+            log.debug("status report for lane %s: HTTP %s", status["lane"], resp.status_code)
+            return resp.status_code < 500 and resp.status_code not in RETRY_CODES
+        return True

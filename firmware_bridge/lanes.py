@@ -300,5 +300,6 @@ class LaneRunner(StateHolder):
             log.info("read %s", describe(read))
             try:
                 self.on_read(read)
-            except Exception as exc:
+            except Exception as exc:  # e.g. the delivery queue is full: say so on the lane's status
                 log.error("lane %s: read %s could not be handed on: %s", self.name, read["read_id"], exc)
+                self.set_state(ConnectionState.ERROR, f"a read could not be handed on: {exc}")

@@ -72,7 +72,11 @@ class DeliveryQueue:
     def put(self, body: dict) -> int:
         """Append a read (the POST body); raise QueueFullError when the queue is full."""
         with self._lock:
+            # other processes (one systemd instance per lane) may share the file: count afresh
+            self._count = self._db.execute("SELECT count(*) FROM pending").fetchone()[0]
             if self._count >= self.max_items:
+                if self._db.execute("SELECT 1 FROM pending WHERE read_id = ?", (body["read_id"],)).fetchone():
+                    return 0  # already queued: putting it again changes nothing
                 raise QueueFullError(
                     f"delivery queue full ({self.max_items} reads waiting); the appliance has been unreachable too long"
                 )
@@ -89,10 +93,16 @@ class DeliveryQueue:
         self.changed.set()
         return seq
 
-    def peek(self, limit: int = 1) -> list[tuple[int, dict, int]]:
-        """The oldest ``limit`` reads as (seq, body, attempts), without removing them."""
+    def peek(self, limit: int = 1, lanes: list[str] | None = None) -> list[tuple[int, dict, int]]:
+        """The oldest ``limit`` reads (of ``lanes``, default all) as (seq, body, attempts), not removed."""
+        where, args = "", []
+        if lanes:
+            where = f"WHERE lane IN ({','.join('?' * len(lanes))})"
+            args = list(lanes)
         with self._lock:
-            rows = self._db.execute("SELECT seq, body, attempts FROM pending ORDER BY seq LIMIT ?", (limit,)).fetchall()
+            rows = self._db.execute(
+                f"SELECT seq, body, attempts FROM pending {where} ORDER BY seq LIMIT ?", (*args, limit)
+            ).fetchall()
         return [(seq, json.loads(body), attempts) for seq, body, attempts in rows]
 
     def ack(self, seq: int) -> None:
@@ -138,7 +148,9 @@ class DeliveryQueue:
         return len(rows)
 
     def __len__(self) -> int:
-        return self._count
+        with self._lock:
+            self._count = self._db.execute("SELECT count(*) FROM pending").fetchone()[0]
+            return self._count
 
     def stats(self) -> dict:
         """Counts and ages for ``firmware-bridge queue`` and the status report."""

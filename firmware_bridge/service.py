@@ -43,7 +43,7 @@ def select_lanes(config, names: list[str] | None) -> dict[str, dict]:
 class Bridge:
     """Lanes plus delivery (or stdout), started and stopped together."""
 
-    def __init__(self, config, *, lanes: dict[str, dict], stdout: bool = False, stream=None):
+    def __init__(self, config, *, lanes: dict[str, dict], stdout: bool = False, stream=None, only_these_lanes: bool = False):
         self.config = config
         self.lanes = lanes
         self.stdout = stdout
@@ -61,7 +61,8 @@ class Bridge:
                     "no bridge token: set bridge.token_file (or bridge.token) in the configuration, or use --stdout"
                 )
             queue = DeliveryQueue(queue_dir(config), bridge["queue_max"])
-            self.deliverer = Deliverer(queue, bridge["appliance_url"], token)
+            own = list(lanes) if only_these_lanes else None  # per-lane instances share the queue file
+            self.deliverer = Deliverer(queue, bridge["appliance_url"], token, lanes=own)
             self.reporter = StatusReporter(bridge["appliance_url"], token)
             self.sink = self.deliverer
         for name, settings in lanes.items():

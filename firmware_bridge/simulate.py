@@ -74,6 +74,8 @@ class VirtualScanner:
         self.path = str(link) if link else os.path.join(self._own_dir, "scanner")
         self.pty_path: str | None = None
         self.sent = 0
+        #: time.perf_counter() just before the latest write to the line (for latency benchmarks)
+        self.last_write_at = 0.0
         self._master: int | None = None
         self._slave: int | None = None
         self._lock = threading.RLock()
@@ -213,6 +215,7 @@ class VirtualScanner:
             if not ready:
                 continue
             try:
+                self.last_write_at = time.perf_counter()  # just before the bytes go out
                 n = os.write(fd, view)
             except BlockingIOError:
                 continue

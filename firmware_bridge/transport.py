@@ -67,6 +67,8 @@ def open_port(url: str, settings: SerialSettings | None = None, *, timeout: floa
         port.rts = s.rts
         port.open()
     except ValueError as exc:
+        if "protocol" in str(exc):
+            raise PortError(f"{url}: not a usable port URL ({exc}); use a device path, loop:// or socket://", reason="settings") from None
         raise PortError(f"{url}: unusable serial settings {s.describe()}: {exc}", reason="settings") from None
     except (serial.SerialException, OSError) as exc:
         raise port_error(url, exc) from None

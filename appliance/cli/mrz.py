@@ -40,27 +40,38 @@ def mrz() -> None:
     """Read and check machine readable zones of travel documents (ICAO Doc 9303)."""
 
 
+def _stdin_bytes():
+    """Standard input as a binary stream."""
+    stream = sys.stdin
+    if stream is None:
+        raise NotAnMRZ("no standard input")
+    return getattr(stream, "buffer", stream)
+
+
 def _read_stdin(limit: int) -> bytes:
     """Read standard input fully (so writers never see a broken pipe), keep ``limit`` bytes."""
-    stream = click.get_binary_stream("stdin")
+    stream = _stdin_bytes()
     kept = bytearray()
     while True:
         chunk = stream.read(_CHUNK)
         if not chunk:
             break
+        if isinstance(chunk, str):
+            chunk = chunk.encode("utf-8", "surrogateescape")
         if len(kept) <= limit:
             kept += chunk[: limit + 1 - len(kept)]
     return bytes(kept)
 
 
 def _decode(data: bytes) -> str:
-    """Decode input bytes as UTF-8 text or raise NotAnMRZ for binary data."""
-    if b"\x00" in data:
+    """Decode input bytes as text (UTF-8, else Latin-1) or raise NotAnMRZ for binary data."""
+    control = sum(1 for b in data if b < 32 and b not in (9, 10, 13))
+    if b"\x00" in data or control > max(2, len(data) // 20):
         raise NotAnMRZ("input is binary data, not MRZ text")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise NotAnMRZ("input is binary data (not UTF-8 text), not MRZ text") from None
+        return data.decode("latin-1")
 
 
 def _unescape(text: str) -> str:
@@ -128,14 +139,13 @@ def _batch_line(raw: bytes, number: int, today) -> dict | None:
 
 def _run_batch(today) -> int:
     """NDJSON in on stdin, NDJSON out on stdout, one object per non-blank line."""
-    stream = click.get_binary_stream("stdin")
-    out = click.get_text_stream("stdout")
     try:
-        for number, raw in enumerate(stream, start=1):
+        for number, raw in enumerate(_stdin_bytes(), start=1):
+            if isinstance(raw, str):
+                raw = raw.encode("utf-8", "surrogateescape")
             obj = _batch_line(raw, number, today)
             if obj is not None:
-                out.write(json.dumps(obj) + "\n")
-                out.flush()
+                click.echo(json.dumps(obj))
     except OSError as exc:
         click.echo(f"error: cannot read the batch input: {exc.strerror or exc}", err=True)
         return EXIT_NOT_MRZ

@@ -10,12 +10,11 @@ device (``--from-device lane=/dev/ttyUSB0``, read with ``udevadm info``). Run it
 
 from __future__ import annotations
 
+import argparse
 import re
 import subprocess
 import sys
 from pathlib import Path
-
-import click
 
 from .errors import OpsError
 
@@ -73,6 +72,9 @@ def rule_for_selector(lane: str, selector: str) -> str:
         rule = rule_for_port(lane, selector)
         assert rule is not None
         return rule
+    if selector.startswith("/dev/"):
+        raise RuleError(f"lane {lane}: {selector} may change between boots; "
+                        f"use --from-device {lane}={selector} to match the reader plugged in there")
     kind, _, rest = selector.partition(":")
     if kind == "usb":
         parts = rest.split(":", 2)
@@ -145,7 +147,7 @@ def generate(lanes: dict[str, dict], *, matches: dict[str, str] | None = None,
     return head + "".join(f"\n{r}\n" for r in rules), notes
 
 
-def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
+def _pairs(values: list[str], what: str) -> dict[str, str]:
     out = {}
     for v in values:
         lane, sep, rest = v.partition("=")
@@ -155,27 +157,39 @@ def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
     return out
 
 
-@click.command()
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (default: the usual search).")
-@click.option("--match", "match", multiple=True, metavar="LANE=SELECTOR", help="usb:VID:PID[:SERIAL], path:ID_PATH or a by-id link.")
-@click.option("--from-device", "from_device", multiple=True, metavar="LANE=DEVICE", help="Match the device now plugged in at DEVICE.")
-@click.option("--output", type=click.Path(dir_okay=False), help=f"Write here (e.g. /etc/udev/rules.d/{RULES_FILE}); default stdout.")
-def main(config_path, match, from_device, output) -> None:
-    """Write udev rules giving each lane's reader the name /dev/mrz-<lane>."""
+def main(argv: list[str] | None = None) -> int:
+    """Write udev rules giving each lane's reader the name /dev/mrz-<lane> (no third-party imports)."""
+    parser = argparse.ArgumentParser(prog="python -m appliance.ops.udev", description=main.__doc__)
+    parser.add_argument("--config", help="configuration file (default: the usual search)")
+    parser.add_argument("--match", action="append", default=[], metavar="LANE=SELECTOR",
+                        help="usb:VID:PID[:SERIAL], path:ID_PATH or a /dev/serial/by-id link")
+    parser.add_argument("--from-device", action="append", default=[], metavar="LANE=DEVICE",
+                        help="match the reader plugged in at DEVICE (asks udevadm)")
+    parser.add_argument("--output", help=f"write here (e.g. /etc/udev/rules.d/{RULES_FILE}); default: standard output")
+    args = parser.parse_args(argv)
     from ..config import load_config
+    from ..errors import ApplianceError
 
-    lanes = load_config(config_path).lanes
-    text, notes = generate(lanes, matches=_pairs(match, "--match"), devices=_pairs(from_device, "--from-device"))
-    for note in notes:
-        click.echo(note, err=True)
-    if output:
-        Path(output).write_text(text)
-        click.echo(f"wrote {output}; apply with: udevadm control --reload && udevadm trigger --subsystem-match=tty", err=True)
-    else:
-        click.echo(text, nl=False)
+    try:
+        lanes = load_config(args.config).lanes
+        text, notes = generate(lanes, matches=_pairs(args.match, "--match"),
+                               devices=_pairs(args.from_device, "--from-device"))
+        for note in notes:
+            print(note, file=sys.stderr)
+        if args.output:
+            Path(args.output).write_text(text)
+            print(f"wrote {args.output}; apply with: udevadm control --reload && udevadm trigger --subsystem-match=tty",
+                  file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+    except ApplianceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through a subprocess in the tests
-    from ..cli import run
-
-    run(main, sys.argv[1:], prog_name="python -m appliance.ops.udev")
+    sys.exit(main())

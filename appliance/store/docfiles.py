@@ -20,8 +20,8 @@ import threading
 from pathlib import Path
 from typing import Iterable
 
-from ..lists.docnumbers import STATUS_CODES
-from .dockeys import Hasher, record_keys
+from ..lists.docnumbers import _NOT_ALNUM, STATUS_CODES, state_code, type_code
+from .dockeys import Hasher, keys_of
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,25 @@ def unpack_info(info: int) -> tuple[str, str | None]:
 
 def key_rows(records: Iterable[tuple], hasher: Hasher):
     """Turn (state, type, number, status, reported_on, reference) tuples into docs rows."""
+    infos: dict = {}
+    states: dict = {}
+    types: dict = {}
+    sub = _NOT_ALNUM.sub
     for state, dtype, number, status, reported, ref in records:
-        info = pack_info(status, reported)
-        for sc, num, pfx, kind, tail in record_keys(state, dtype, number, hasher):
-            yield sc, num, pfx, kind, info, ref, tail
+        info = infos.get((status, reported))
+        if info is None:
+            info = infos[(status, reported)] = pack_info(status, reported)
+        sc = states.get(state)
+        if sc is None:
+            sc = states[state] = state_code(state)
+        tc2 = types.get(dtype)
+        if tc2 is None:
+            tc2 = types[dtype] = type_code(dtype) * 2
+        n = number.upper() if (number.isascii() and number.isalnum()) else sub("", number.upper())
+        if not n:
+            continue
+        for sc_, num, pfx, kind, tail in keys_of(n, state, sc, tc2, hasher):
+            yield sc_, num, pfx, kind, info, ref, tail
 
 
 def lists_dir(data_dir: str | Path) -> Path:

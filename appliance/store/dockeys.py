@@ -66,14 +66,28 @@ def record_keys(state: str, doc_type: str, number: str, hasher: Hasher = PLAIN) 
     n = normalize_number(number)
     if not n:
         return []
-    sc = state_code(state)
-    tc = type_code(doc_type) * 2
-    prefix, rest = split_prefix(n)
-    rows = [(sc, hasher.num(state, rest), hasher.pfx(prefix), tc, None)]
+    return keys_of(n, state, state_code(state), type_code(doc_type) * 2, hasher)
+
+
+def _split(n: str) -> tuple[str, str]:
+    """split_prefix with a fast path for numbers that start with a digit."""
+    if n[0] <= "9":
+        return "", n
+    return split_prefix(n)
+
+
+def keys_of(n: str, state: str, sc: int, tc2: int, hasher: Hasher) -> list[tuple]:
+    """Key rows for a normalised number ``n`` (``sc`` state code, ``tc2`` type code times two)."""
+    prefix, rest = _split(n)
+    if hasher.key is None:
+        num = int(rest) if (rest[0] != "0" and rest.isdigit() and len(rest) <= 18) else rest
+        rows = [(sc, num, prefix, tc2, None)]
+    else:
+        rows = [(sc, hasher.num(state, rest), hasher.pfx(prefix), tc2, None)]
     if len(n) > MRZ_NUMBER_LENGTH:
-        p9, r9 = split_prefix(n[:MRZ_NUMBER_LENGTH])
+        p9, r9 = _split(n[:MRZ_NUMBER_LENGTH])
         tail = None if hasher.hashed else n[MRZ_NUMBER_LENGTH:]
-        rows.append((sc, hasher.num(state, r9), hasher.pfx(p9), tc + 1, tail))
+        rows.append((sc, hasher.num(state, r9), hasher.pfx(p9), tc2 + 1, tail))
     return rows
 
 

@@ -66,6 +66,7 @@ def import_list(db, name: str, format: str, files: Iterable[str | Path], *, max_
         raise ListKindMismatch(f"list {name!r} is a {existing['kind']} list; {format} gives a {kind} list")
     errors: list[RejectedRow] = []
     reader = open_reader(format, files, errors=errors, progress=progress)
+    reader.max_errors = max_errors
     if on_total is not None:
         on_total(reader.total_bytes())
     data_dir = data_dir_of(db)

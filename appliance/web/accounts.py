@@ -22,6 +22,13 @@ MIN_PASSWORD = 10
 _hasher = PasswordHasher()
 
 
+def use_hasher(hasher: PasswordHasher) -> PasswordHasher:
+    """Replace the argon2 parameters (tests use cheaper ones); return the previous hasher."""
+    global _hasher
+    previous, _hasher = _hasher, hasher
+    return previous
+
+
 def utcnow() -> dt.datetime:
     """The current time, UTC, to the second."""
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)

@@ -244,14 +244,14 @@ def lane_events(lane: str):
     scans.valid_lane(lane)
     require_lane(lane)
     c = ctx()
-    after = request.headers.get("Last-Event-ID") or request.args.get("after") or ""
+    after = request.headers.get("Last-Event-ID") or request.args.get("after")
     try:
         after_id = int(after) if after else 0
     except ValueError:
         raise ValidationError("Last-Event-ID must be a scan id", code="invalid_parameter") from None
     limit = int_arg("limit", 0, 0, 100000)
     sub = c.events.subscribe(lane)
-    missed = scans.list_scans(c.reader(), lane=lane, after_id=after_id, limit=100) if after_id else []
+    missed = scans.list_scans(c.reader(), lane=lane, after_id=after_id, limit=100) if after is not None else []
 
     def stream():
         sent = 0

@@ -41,14 +41,16 @@ def parse_scan_body(body) -> tuple[str, str, str, str | None]:
     if unknown:
         raise ValidationError(f"unknown field(s): {', '.join(sorted(unknown))}", code="unknown_field")
     lane = valid_lane(body.get("lane"))
-    mrz = body.get("mrz")
-    if not isinstance(mrz, str) or not mrz.strip():
-        raise ValidationError("mrz: the MRZ text is required", code="invalid_mrz")
-    if len(mrz) > MAX_MRZ_CHARS:
-        raise ValidationError(f"mrz: longer than {MAX_MRZ_CHARS} characters", code="invalid_mrz")
     source = body.get("source", "serial")
     if source not in SOURCES:
         raise ValidationError(f"source must be one of {', '.join(SOURCES)}", code="invalid_source")
+    mrz = body.get("mrz")
+    if not isinstance(mrz, str):
+        raise ValidationError("mrz: the MRZ text is required", code="invalid_mrz")
+    if not mrz.strip() and source == "manual":  # an empty reader read is a READ ERROR to show
+        raise ValidationError("mrz: type the MRZ lines", code="invalid_mrz")
+    if len(mrz) > MAX_MRZ_CHARS:
+        raise ValidationError(f"mrz: longer than {MAX_MRZ_CHARS} characters", code="invalid_mrz")
     read_id = body.get("read_id")
     if read_id is not None and (not isinstance(read_id, str) or not _READ_ID.match(read_id)):
         raise ValidationError("read_id: 1-128 printable characters without spaces", code="invalid_read_id")

@@ -66,11 +66,14 @@ def mrz_like(line: str) -> bool:
     return best >= 6
 
 
-def _clean_lines(text: str, warnings: list[str]) -> list[str]:
-    """Split into lines, drop control bytes, spaces and blank lines, upper-case."""
+def _clean_lines(text: str, warnings: list[str]) -> tuple[list[str], list[str]]:
+    """Split into lines, drop control bytes, spaces and blank lines, upper-case.
+
+    Returns the clean lines and, aligned with them, the same lines before upper-casing.
+    """
     text = text.translate(_CONTROL)
     spaces = lower = False
-    out = []
+    out, originals = [], []
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         line = raw.strip(" \t")
         if not line:
@@ -78,21 +81,28 @@ def _clean_lines(text: str, warnings: list[str]) -> list[str]:
         if " " in line or "\t" in line:
             spaces = True
             line = line.replace(" ", "").replace("\t", "")
+        original = line
         if line != line.upper():
             lower = True
             line = line.upper()
         out.append(line)
+        originals.append(original if len(original) == len(line) else line)
     if spaces:
         warnings.append("input normalised: spaces inside lines removed")
     if lower:
         warnings.append("input normalised: lowercase letters converted to uppercase")
-    return out
+    return out, originals
 
 
 def _describe_geometry(lines: list[str]) -> str:
     """Explain, for a read error, why the lines do not make an MRZ."""
     lengths = [len(line) for line in lines]
     shown = "/".join(str(n) for n in lengths)
+    if len(lines) == 1 and lengths[0] > 46:
+        return (
+            f"one line of {lengths[0]} characters was read; an MRZ is 2 or 3 lines of 30, 36 or 44 "
+            "characters (or one string of 72, 88 or 90), re-scan"
+        )
     if len(lines) == 1:
         return f"only one MRZ line was read ({lengths[0]} characters); lines are missing, re-scan"
     if len(lines) > 3:
@@ -110,6 +120,42 @@ def _describe_geometry(lines: list[str]) -> str:
     return f"{', '.join(bad)}; expected {len(lines)} lines of {width} ({shown} read), re-scan"
 
 
+def _trim_overlong(cands: list[str], origs: list[str]) -> list[str] | None:
+    """Cut trailing junk from over-long lines when the other lines give the width.
+
+    Only excess that cannot be MRZ content is cut: characters that were not MRZ characters
+    as typed (lowercase, punctuation). Extra fillers or letters may be a misread inside the
+    line, so they stay a read error. Returns None when nothing fits.
+    """
+    widths = {3: (30,), 2: (36, 44)}.get(len(cands), ())
+    for width in widths:
+        if not all(len(c) >= width for c in cands) or not any(len(c) == width for c in cands):
+            continue
+        trimmed = []
+        for clean, orig in zip(cands, origs):
+            extra, extra_orig = clean[width:], orig[width:]
+            if extra and all(ch in MRZ_CHARS for ch in extra_orig):
+                break
+            trimmed.append(clean[:width])
+        else:
+            if _family(trimmed) is not None:
+                return trimmed
+    return None
+
+
+def _single_block(lines: list[str]) -> list[str] | None:
+    """The one run of consecutive lines forming a complete MRZ, if exactly one exists."""
+    blocks = []
+    for count in (3, 2):
+        for i in range(len(lines) - count + 1):
+            window = lines[i:i + count]
+            if _family(window) is not None:
+                blocks.append(window)
+    if len(blocks) != 1:
+        return None
+    return blocks[0]
+
+
 def normalise(text) -> Normalised:
     """Return the clean MRZ lines of ``text`` or raise :class:`NotAnMRZ`."""
     if isinstance(text, (bytes, bytearray)):
@@ -121,10 +167,16 @@ def normalise(text) -> Normalised:
             f"input is too large to be an MRZ (more than {MAX_INPUT_CHARS} characters)"
         )
     warnings: list[str] = []
-    lines = _clean_lines(text, warnings)
+    lines, originals = _clean_lines(text, warnings)
     if not lines:
         raise NotAnMRZ("empty input: no MRZ text was given")
-    candidates = [line for line in lines if mrz_like(line)]
+    allowed = MRZ_CHARS | REJECT_CHARS
+    if _family(lines) is not None and all(ch in allowed for line in lines for ch in line):
+        keep = list(range(len(lines)))  # a complete MRZ geometry is an MRZ, however odd its content
+    else:
+        keep = [i for i, line in enumerate(lines) if mrz_like(line)]
+    candidates = [lines[i] for i in keep]
+    origs = [originals[i] for i in keep]
     if not candidates:
         if len(lines) == 1 and len(lines[0]) == 30 and lines[0][:2] in ("D1", "DL"):
             raise NotAnMRZ("this is a driving-licence code, not an ICAO 9303 travel-document MRZ")
@@ -134,8 +186,9 @@ def normalise(text) -> Normalised:
         warnings.append(f"input normalised: ignored {junk} line(s) that are not part of the MRZ")
     if len(candidates) == 1 and len(candidates[0]) in _CONCATENATED:
         count, width = _CONCATENATED[len(candidates[0])]
-        one = candidates[0]
+        one, orig = candidates[0], origs[0]
         candidates = [one[i * width:(i + 1) * width] for i in range(count)]
+        origs = [orig[i * width:(i + 1) * width] for i in range(count)]
     if len(candidates) == 1 and len(candidates[0]) == 30 and candidates[0][:2] in ("D1", "DL"):
         raise NotAnMRZ("this is a driving-licence code, not an ICAO 9303 travel-document MRZ")
 
@@ -146,6 +199,17 @@ def normalise(text) -> Normalised:
         warnings.append("input normalised: reader padding '_' after the lines removed")
     else:
         fmt = _family(candidates)
+    if fmt is None:
+        trimmed = _trim_overlong(candidates, origs)
+        if trimmed is not None:
+            candidates, fmt = trimmed, _family(trimmed)
+            warnings.append("input normalised: junk after the end of a line removed")
+    if fmt is None and len(candidates) > 2:
+        found = _single_block(candidates)
+        if found is not None:
+            extra = len(candidates) - len(found)
+            candidates, fmt = found, _family(found)
+            warnings.append(f"input normalised: ignored {extra} extra line(s) around the MRZ")
     result = Normalised(candidates, fmt, warnings)
     if fmt is None:
         result.read_errors.append(_describe_geometry(candidates))

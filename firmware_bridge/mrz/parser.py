@@ -34,6 +34,14 @@ def parse_mrz(text, *, today: _dt.date | None = None) -> MRZResult:
         return result
     layout = LAYOUTS[norm.format]
     lines = norm.lines
+    if _french_national_id(layout, lines):
+        result.document_code, result.issuing_state = lines[0][:2], "FRA"
+        result.status = "invalid"
+        result.errors.append(
+            "French national identity card (pre-2021 layout): not an ICAO Doc 9303 MRZ and not "
+            "validated here; check the document by eye"
+        )
+        return result
     if not norm.read_errors:
         lines, result.corrections, suggestions = correct(layout, lines)
         result.warnings.extend(suggestions)
@@ -48,6 +56,16 @@ def parse_mrz(text, *, today: _dt.date | None = None) -> MRZResult:
     result.valid = result.status == "valid"
     log.debug("MRZ parsed: format=%s status=%s errors=%s", result.format, result.status, result.errors)
     return result
+
+
+def _french_national_id(layout: Layout, lines: list[str]) -> bool:
+    """True for the pre-2021 French identity card (2x36, 'IDFRA', digits where TD2 has a code)."""
+    return (
+        layout.name == "TD2"
+        and lines[0].startswith("IDFRA")
+        and not lines[1][10:13].isalpha()
+        and lines[1][27:33].isdigit()
+    )
 
 
 def _interpret(layout: Layout, lines: list[str], res: MRZResult, today: _dt.date) -> None:
@@ -139,6 +157,8 @@ def _document_number(layout: Layout, lines: list[str], res: MRZResult) -> None:
         res.warnings.append(
             "document number check digit verifies only with the filler included (non-standard variant)"
         )
+    elif not doc.check_char.isdigit():
+        res.errors.append("document number check digit is not a digit")
     else:
         res.errors.append("document number check digit does not match")
     res.checks["document_number"] = ok

@@ -36,9 +36,19 @@ def sharpen(img: np.ndarray) -> np.ndarray:
     return cv2.addWeighted(img, 1.8, blur, -0.8, 0)
 
 
+def glyph_ink(ink: np.ndarray) -> np.ndarray:
+    """Keep only glyph-sized ink blobs (drops background patterns, edges and specks)."""
+    h, w = ink.shape
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    widths, heights, areas = stats[:, 2], stats[:, 3], stats[:, 4]
+    keep = (heights >= 4) & (heights <= 0.7 * h) & (widths <= 0.12 * w) & (areas >= 6)
+    keep[0] = False
+    return keep[labels]
+
+
 def text_lines(img: np.ndarray, max_lines: int = 4) -> list[tuple[int, int]]:
     """Row spans of the text lines in a straight band (horizontal ink projection)."""
-    binary = otsu(img) < 128
+    binary = glyph_ink(otsu(img) < 128)
     profile = binary.mean(axis=1)
     if profile.max() <= 0:
         return []

@@ -53,6 +53,10 @@ class ImageRead:
                 "checks": dict(self.checks), "passes": self.passes, "region": self.region}
 
 
+#: visas: 8 or 16 optional characters no check digit covers, so only a glyph-confirmed read counts
+_GLYPH_ONLY = ("MRVA", "MRVB")
+
+
 def _passes(gray: np.ndarray) -> Iterator[tuple[str, np.ndarray, int]]:
     """Recognition passes in order of cost: (description, image, psm)."""
     regions = rg.rank(rg.passporteye_regions(gray) + rg.opencv_regions(gray), gray.shape)
@@ -84,7 +88,7 @@ def _recognise(image: np.ndarray, psm: int) -> str:
     """Run Tesseract: a block read (psm 6) or one read per text line (psm 7)."""
     tess = engine()
     if psm == 7:
-        lines = [tess.recognise(img, 7).strip() for img in pp.line_images(image)]
+        lines = [tess.recognise(img, 7).strip() for img in pp.line_images(image) if img.shape[0] >= 10]
         return "\n".join(x for x in lines if x)
     return tess.recognise(image, psm)
 
@@ -112,6 +116,21 @@ def _template_reads(image: np.ndarray, fmt: str) -> list | None:
             return None
         reads.append(read)
     return reads
+
+
+def _with_glyphs(image: np.ndarray, cands: list[Candidate]) -> list[Candidate]:
+    """Add the glyph recogniser's view to the best candidate of each plausible format."""
+    out: list[Candidate] = []
+    done = set()
+    for cand in cands:
+        if cand.fmt in done or len(done) >= 2:
+            out.append(cand)
+            continue
+        done.add(cand.fmt)
+        reads = _template_reads(image, cand.fmt)
+        out.extend(with_template(cand, reads) if reads is not None else [cand])
+    out.sort(key=lambda c: c.score(), reverse=True)
+    return out
 
 
 def _combine(seen: dict[str, list[list[str]]]) -> Candidate | None:
@@ -149,6 +168,7 @@ def read_gray(gray: np.ndarray, *, max_passes: int = MAX_PASSES,
               time_budget_s: float = TIME_BUDGET_S) -> ImageRead:
     """Read the MRZ of an already decoded grayscale image."""
     started = time.perf_counter()
+    cpu_started = time.thread_time()  # the budget counts work, not waiting on a busy machine
     best: Candidate | None = None
     seen: dict[str, list[list[str]]] = {}
     found: Candidate | None = None
@@ -156,23 +176,23 @@ def read_gray(gray: np.ndarray, *, max_passes: int = MAX_PASSES,
     where = None
     unconfirmed: dict[str, str] = {}  # valid reads no glyph check confirmed: text -> pass
     for desc, image, psm in _passes(gray):
-        if passes >= max_passes or time.perf_counter() - started > time_budget_s:
+        if passes >= max_passes or (passes and time.thread_time() - cpu_started > time_budget_s):
             break
         passes += 1
         text = _recognise(image, psm)
         cands = candidates(text)
         if cands and glyphs.templates() is not None:
-            reads = _template_reads(image, cands[0].fmt)
-            if reads is not None:
-                cands = with_template(cands[0], reads) + cands[1:]
+            cands = _with_glyphs(image, cands)
         log.debug("pass %s: %d candidate(s)", desc, len(cands))
         for cand in cands:
-            if cand.valid and (cand.verified or cand.text in unconfirmed):
-                # confirmed by the glyph recogniser, or read identically by two passes
-                found, where = cand, desc if cand.verified else f"{unconfirmed[cand.text]}+{desc}"
+            if cand.valid and cand.verified and not cand.corrected:
+                found, where = cand, desc  # read as is, and the glyph recogniser agrees
                 break
-            if cand.valid:
-                unconfirmed.setdefault(cand.text, desc)
+            if cand.valid and cand.text in unconfirmed and (cand.verified or cand.fmt not in _GLYPH_ONLY):
+                found, where = cand, f"{unconfirmed[cand.text]}+{desc}"  # two passes agree
+                break
+            if cand.valid and unconfirmed.setdefault(cand.text, desc) != desc:
+                pass
             if best is None or cand.score() > best.score():
                 best = cand
         if found:
@@ -181,7 +201,7 @@ def read_gray(gray: np.ndarray, *, max_passes: int = MAX_PASSES,
             top = cands[0]
             seen.setdefault(top.fmt, []).append(top.lines)
             combined = _combine(seen)
-            if combined is not None and combined.text in unconfirmed:
+            if combined is not None and combined.text in unconfirmed and combined.fmt not in _GLYPH_ONLY:
                 found, where = combined, f"{desc}+combined"
                 break
             if combined is not None:

@@ -126,7 +126,7 @@ def rank(regions: list[Region], shape: tuple[int, int]) -> list[Region]:
 def extract(gray: np.ndarray, region: Region, out_width: int = 1000, margin: float = 0.08,
             grow_height: float = 0.0) -> np.ndarray:
     """Cut ``region`` out of ``gray`` rotated straight, scaled to ``out_width`` pixels wide."""
-    mw = region.width * margin + 4
+    mw = region.width * margin * 1.5 + 6
     mh = region.height * (margin + grow_height) + 4
     src_w, src_h = region.width + 2 * mw, region.height + 2 * mh
     scale = out_width / src_w

@@ -95,6 +95,14 @@ def clean_lines(text: str) -> list[str]:
     return out
 
 
+def _length_fits(line: str, width: int) -> bool:
+    """A read line could be a ``width``-character MRZ line (fillers may have been lost)."""
+    if len(line) > width + 5:
+        return False
+    slack = 6 + (8 if "<<<" in line else 0)
+    return len(line) >= width - slack
+
+
 def guess_formats(lines: list[str]) -> list[tuple[str, list[str]]]:
     """Possible (format, lines) groupings of cleaned OCR lines, most plausible first."""
     found = []
@@ -104,7 +112,8 @@ def guess_formats(lines: list[str]) -> list[tuple[str, list[str]]]:
             group = lines[start:start + count]
             avg = sum(len(x) for x in group) / count
             for fmt, (lc, width) in LAYOUT.items():
-                if lc != count or abs(avg - width) > 4 or any(abs(len(x) - width) > 6 for x in group):
+                # Tesseract often drops fillers from long runs of '<', so short lines with runs pass
+                if lc != count or any(not _length_fits(x, width) for x in group):
                     continue
                 first = group[0][:1]
                 if fmt in ("MRVA", "MRVB") and first != "V":
@@ -356,6 +365,29 @@ def candidates(text: str) -> list[Candidate]:
     return out
 
 
+def _unambiguous(fmt: str, lines: list[str], other: list[str], name_confirmed: bool, reads: list) -> bool:
+    """False when the other recogniser's characters also give a reading whose checks pass.
+
+    Two substitutions can cancel out in a 7-3-1 check digit (``OO`` read as ``00``, or
+    ``Z``->``2`` with ``J``->``U``), so a valid read is only trusted when no other
+    combination of the two recognisers' characters is valid too.
+    """
+    diffs = [(li, i, b[i]) for li, (a, b) in enumerate(zip(lines, other))
+             for i in range(len(a)) if a[i] != b[i] and CLASSES[fmt][li][i] != "A"
+             and reads[li].alternatives[i][0][1] >= 0.5]
+    if not diffs or len(diffs) > 10:  # none, or the template read is unreliable
+        return True
+    for k in range(1, len(diffs) + 1):
+        for combo in itertools.combinations(diffs, k):
+            trial = [list(x) for x in lines]
+            for li, i, ch in combo:
+                trial[li][i] = ch
+            cand = evaluate(fmt, ["".join(x) for x in trial], name_confirmed)
+            if cand.valid:
+                return False
+    return True
+
+
 def _reconcile(fmt: str, lines: list[str], tpl_lines: list[str], reads: list) -> tuple[list[str], bool]:
     """Settle what check digits cannot: unprotected positions and ``<``/``K`` (same check value).
 
@@ -416,6 +448,8 @@ def with_template(cand: Candidate, reads: list) -> list[Candidate]:
     merged = evaluate(fmt, hybrid, name_sure)
     merged.name_clean = merged.name_clean and name_sure
     merged.verified = name_sure
+    if merged.valid and not _unambiguous(fmt, hybrid, tpl_lines, name_sure, reads):
+        merged.checks["recognisers_agree"] = False
     if not merged.valid and merged.name_clean:
         # where the two recognisers disagree, the check digits choose
         alts = {(li, i): [other] for li, (a, b) in enumerate(zip(hybrid, tpl_lines))

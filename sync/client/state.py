@@ -46,17 +46,17 @@ def put(db, **values) -> None:
 
 
 def raise_alarm(db, kind: str, detail: str, list_name: str | None = None) -> None:
-    """Record an alarm for the console; a repeat of an open alarm bumps its count instead."""
+    """Record an alarm for the console; a repeat of an open alarm (same kind and list) bumps its count."""
     now = now_iso()
     log.warning("sync alarm %s%s: %s", kind, f" ({list_name})" if list_name else "", detail)
     with db.conn:
         row = db.execute(
-            "SELECT id FROM sync_alarms WHERE kind = ? AND coalesce(list_name, '') = ? AND detail = ? "
+            "SELECT id FROM sync_alarms WHERE kind = ? AND coalesce(list_name, '') = ? "
             "AND resolved_at IS NULL AND acknowledged_at IS NULL",
-            [kind, list_name or "", detail],
+            [kind, list_name or ""],
         ).fetchone()
         if row:
-            db.execute("UPDATE sync_alarms SET last_at = ?, count = count + 1 WHERE id = ?", [now, row[0]])
+            db.execute("UPDATE sync_alarms SET last_at = ?, count = count + 1, detail = ? WHERE id = ?", [now, detail, row[0]])
         else:
             db.execute(
                 "INSERT INTO sync_alarms (kind, list_name, detail, first_at, last_at) VALUES (?, ?, ?, ?, ?)",

@@ -6,6 +6,7 @@ import logging
 from typing import Iterator
 
 import requests
+import urllib3
 
 from ..errors import HubRefused, HubUnreachable
 
@@ -88,9 +89,14 @@ class HubSession:
         resp = self._request("GET", path, headers=headers, stream=True)
 
         def chunks():
+            # read1 hands over whatever has arrived, so a dropped link loses no received byte
             try:
-                yield from resp.iter_content(chunk_size=64 * 1024)
-            except requests.exceptions.RequestException:
+                while True:
+                    chunk = resp.raw.read1(64 * 1024)
+                    if not chunk:
+                        break
+                    yield chunk
+            except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError):
                 raise HubUnreachable("the link dropped during the download (it will resume)") from None
             finally:
                 resp.close()

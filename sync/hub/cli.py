@@ -38,6 +38,9 @@ def hub_options(fn):
 def open_hub(data_dir, database) -> Hub:
     """Load settings and open an initialised hub."""
     hub = Hub(load_settings(data_dir, database))
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(hub.close)
     schema.check(hub.db)
     return hub
 
@@ -66,6 +69,7 @@ def init(data_dir, database) -> None:
     elif database:
         raise HubConfigError(f"{path} exists; edit hub.database there to change the database")
     hub = Hub(settings)
+    click.get_current_context().call_on_close(hub.close)
     schema.create(hub.db)
     key = hub_keys.ensure_key(settings, hub.db)
     click.echo(f"hub data directory: {settings.data_dir}")

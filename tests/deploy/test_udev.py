@@ -109,7 +109,7 @@ def test_generate_from_configuration_command(tmp_path):
         parse_rule(line)
     bad = subprocess.run([sys.executable, "-m", "appliance.ops.udev", "--config", str(cfg), "--match", "lane3=/dev/ttyS0"],
                          capture_output=True, text=True, timeout=60, cwd=ROOT)
-    assert bad.returncode == 1 and "error:" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 1 and "--from-device lane3=/dev/ttyS0" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_generate_is_deterministic():

@@ -297,3 +297,12 @@ def test_document_number_confusions_are_suggested_not_applied(shared_dir, cid):
     res = parse_mrz(case["mrz"], today=TODAY)
     assert not res.valid and res.corrections == []
     assert any("would make its check digit verify" in w for w in res.warnings)
+
+
+def test_reject_and_wrong_length_cases_ask_for_a_rescan(shared_dir):
+    """Reject characters and wrong geometries are read errors (or not an MRZ), never 'invalid'."""
+    for case in _cases(shared_dir):
+        if case.get("kind") not in ("reject_chars", "wrong_length"):
+            continue
+        res = _parse(case.get("raw_input") or case["mrz"])
+        assert res is None or res.status == "read_error", case["id"]

@@ -387,3 +387,48 @@ def test_check_digit_letter_of_document_number_is_corrected():
 def test_digit_field_correction_with_reject_chars_is_not_attempted():
     res = parse(replace_at(replace_at(TD3, 2, 16, "O"), 2, 2, "*"))
     assert res.status == "read_error" and res.corrections == []
+
+
+def test_g_for_6_in_a_date_is_corrected_although_the_check_cannot_see_it():
+    """G (16) and 6 weigh the same modulo 10, so the raw field 'verifies'; it is still no date."""
+    text = make(birth_date="1963-03-21")
+    noisy = replace_at(text, 2, 14, "G")
+    res = parse(noisy)
+    assert res.valid and res.birth_date == "1963-03-21"
+    assert res.corrections == [{"field": "birth_date", "line": 2, "position": 14, "from": "G", "to": "6"}]
+
+
+def test_extra_mrz_like_line_around_a_complete_block_is_ignored():
+    res = parse("<<<READER<OK<<<<<<<<<<<<<<\n" + TD3)
+    assert res.valid and any("extra line" in w for w in res.warnings)
+    assert parse(TD3 + "\n" + TD3).status == "read_error"  # two documents in one read
+
+
+def test_french_pre_2021_identity_card_is_reported_clearly():
+    line1 = "IDFRA" + "DUPONT".ljust(25, "<") + "075012"
+    line2 = "180175012345" + "1" + "JEAN".ljust(14, "<") + "800101" + "1" + "M" + "5"
+    res = parse(line1 + "\n" + line2)
+    assert res.status == "invalid" and res.format is None
+    assert res.errors and "French national identity card" in res.errors[0]
+
+
+def test_nothing_is_logged_above_debug(caplog):
+    """Personal data may only reach DEBUG logs; the engine logs nothing above it."""
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="firmware_bridge.mrz")
+    for text in (TD3, replace_at(TD3, 2, 5, "*"), replace_at(TD3, 2, 44, "1"), "P<UTO"):
+        try:
+            parse(text)
+        except NotAnMRZ:
+            pass
+    assert all(r.levelno <= logging.DEBUG for r in caplog.records)
+    assert not any("ERIKSSON" in r.getMessage() or "L898902C3" in r.getMessage() for r in caplog.records)
+
+
+def test_trailing_junk_typed_as_non_mrz_characters_is_cut():
+    l1, l2 = TD3.split("\n")
+    res = parse(f"useless line\n{l1}extrachars\n{l2}.\n")
+    assert res.valid and any("junk after the end" in w for w in res.warnings)
+    assert parse(f"{l1}<<\n{l2}").status == "read_error"      # extra fillers: maybe a misread
+    assert parse(f"{l1}EXTRA\n{l2}").status == "read_error"   # MRZ letters: maybe a misread

@@ -20,8 +20,7 @@ CODES = sorted(ISO_CODES - {"DEU"}) + sorted(ICAO_SPECIAL)
 
 letters = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=9)
 alnum = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=9)
-settings.register_profile("mrz", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("mrz")
+MRZ_SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -56,6 +55,7 @@ def documents(draw, formats=FORMATS):
     return fmt, fields
 
 
+@MRZ_SETTINGS
 @given(documents())
 def test_round_trip_all_formats(doc):
     fmt, fields = doc
@@ -79,6 +79,7 @@ def test_round_trip_all_formats(doc):
         assert full.startswith(shown.rstrip("<")) and len(full) >= NAME_WIDTH[fmt]
 
 
+@MRZ_SETTINGS
 @given(documents(), st.data())
 def test_input_shapes_give_the_same_result(doc, data):
     fmt, fields = doc
@@ -106,6 +107,7 @@ def _covered_positions(fmt, lines):
     return [(1, i) for i in covered]
 
 
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents(), st.data())
 def test_single_character_corruption_is_detected(doc, data):
     """Changing one check-covered character never yields a valid document with other fields.
@@ -130,3 +132,24 @@ def test_single_character_corruption_is_detected(doc, data):
     same = res.to_dict() | {"corrections": [], "warnings": []} == \
         parse_mrz(text, today=TODAY).to_dict() | {"corrections": [], "warnings": []}
     assert same or (char_value(new) - char_value(old)) % 10 == 0, (text, li, idx, new)
+
+
+@MRZ_SETTINGS
+@given(st.text(max_size=300))
+def test_arbitrary_text_never_crashes(text):
+    try:
+        res = parse_mrz(text, today=TODAY)
+    except NotAnMRZ:
+        return
+    assert res.status in ("valid", "invalid", "read_error")
+
+
+@MRZ_SETTINGS
+@given(st.sampled_from([(3, 30), (2, 36), (2, 44)]), st.data())
+def test_arbitrary_mrz_shaped_lines_never_crash(shape, data):
+    count, width = shape
+    alphabet = MRZ_ALPHABET + "_*?"
+    lines = [data.draw(st.text(alphabet, min_size=width, max_size=width)) for _ in range(count)]
+    res = parse_mrz("\n".join(lines), today=TODAY)
+    assert res.status in ("valid", "invalid", "read_error")
+    assert tuple(res.to_dict()) == tuple(res.to_dict().keys())

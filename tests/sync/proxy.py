@@ -1,4 +1,4 @@
-"""A man-in-the-middle between box and hub, served by waitress on a free port, for fault tests.
+"""A man-in-the-middle between box and hub, on a free port (werkzeug server thread), for fault tests.
 
 It forwards every request to the real hub and lets a test cut the link mid-download or
 rewrite answers (tampered payloads and manifests, replayed or expired manifests).
@@ -6,13 +6,12 @@ rewrite answers (tampered payloads and manifests, replayed or expired manifests)
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 
 import requests
-import waitress
 from flask import Flask, Response, request
+from werkzeug.serving import make_server
 
 
 class Proxy:
@@ -25,9 +24,9 @@ class Proxy:
         self.seen: list[tuple[str, str | None]] = []
         app = Flask(__name__)
         app.add_url_rule("/<path:path>", "fwd", self._forward, methods=["GET", "POST"])
-        self.server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     def _forward(self, path: str):
@@ -56,4 +55,6 @@ class Proxy:
 
     def close(self) -> None:
         """Stop serving."""
-        self.server.close()
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..errors import FileFormatError, RejectedRow, RowError
+from ..errors import FileFormatError, RejectedRow, RowError, TooManyErrors
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,9 @@ class Reader:
         self.version: str | None = None
         self.source: str = ", ".join(f.name for f in files)
         self._pending_progress = 0
+        self._reported_bytes = 0
+        #: stop reading as soon as more rows than this were rejected (None: no limit)
+        self.max_errors: int | None = None
 
     def records(self) -> Iterator:
         """Yield parsed records."""
@@ -47,6 +50,8 @@ class Reader:
         if self.errors is None:
             raise FileFormatError(file.name, line, reason)
         self.errors.append(row)
+        if self.max_errors is not None and len(self.errors) > self.max_errors:
+            raise TooManyErrors(list(self.errors), self.max_errors)
 
     def advance(self, nbytes: int) -> None:
         """Report progress in bytes, batched."""
@@ -82,11 +87,41 @@ class Reader:
 
 
 def bad_text(*values: str) -> bool:
-    """True when any value holds bytes that were not valid UTF-8."""
+    """True when any value holds bytes that were not valid UTF-8 (decoded as surrogates)."""
     for v in values:
-        if v and any("\udc80" <= ch <= "\udcff" for ch in v):
-            return True
+        if v and not v.isascii():
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
     return False
+
+
+def csv_rows(reader: "Reader", path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(first physical line, fields) of every non-empty CSV row; bad UTF-8 shows in :func:`bad_text`."""
+    import csv
+
+    with reader.open_binary(path) as fh:
+        text = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        rows = csv.reader(text)
+        start = 1
+        seen = 0
+        try:
+            for fields in rows:
+                line, start = start, rows.line_num + 1
+                if rows.line_num - seen >= 4096 and reader.progress is not None:
+                    seen = rows.line_num
+                    reader.advance(fh.tell() - reader._reported_bytes)
+                    reader._reported_bytes = fh.tell()
+                if not fields or fields == [""] or fields == ["\x1a"]:
+                    continue
+                yield line, fields
+        except csv.Error as exc:
+            raise FileFormatError(path.name, rows.line_num, f"CSV error: {exc}") from None
+        if reader.progress is not None:
+            reader.advance(fh.tell() - reader._reported_bytes)
+            reader._reported_bytes = 0
+    reader.flush_progress()
 
 
 def parse_row(reader: Reader, path: Path, line: int, fn, *args):

@@ -6,7 +6,6 @@ national IDs are read out of the free-text remarks (continued in the comments fi
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 from typing import Iterator
@@ -14,7 +13,7 @@ from typing import Iterator
 from ..countries import country_code
 from ..errors import FileFormatError, RowError
 from ..model import IdentityDocument, Name, WatchlistEntry
-from .base import Reader, bad_text
+from .base import Reader, bad_text, csv_rows
 from .common import parse_dob, script_of
 
 _TYPES = {"individual": "individual", "vessel": "vessel", "aircraft": "aircraft", "": "entity", "entity": "entity"}
@@ -85,21 +84,7 @@ class OfacReader(Reader):
 
     def _rows(self, path: Path, width: int) -> Iterator[tuple[int, list[str]]]:
         """(line, fields) of a headerless OFAC CSV file with ``width`` columns."""
-        lines = self.lines(path)
-        current = {"n": 0}
-
-        def texts():
-            for n, text in lines:
-                current["n"] = n
-                yield text
-
-        reader = csv.reader(texts())
-        start = 1
-        for fields in reader:
-            line = start
-            start = current["n"] + 1
-            if fields == ["\x1a"] or not fields or fields == [""]:
-                continue
+        for line, fields in csv_rows(self, path):
             if bad_text(*fields):
                 self.reject(path, line, "bytes that are not valid UTF-8")
                 continue

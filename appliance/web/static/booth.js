@@ -45,6 +45,7 @@
     var checks = doc.checks || {};
     FIELDS.forEach(function (f) {
       var v = doc[f[0]];
+      if (typeof v === "string") { v = v.replace(/<+$/, ""); }
       if (v === undefined || v === null || v === "") { return; }
       var c = checks[f[0]];
       var mark = c === undefined ? "" : (c === true || (c && c.ok) ? " ✓" : (c === false || (c && c.ok === false) ? " ✗ check digit" : ""));

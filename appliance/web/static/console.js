@@ -95,7 +95,9 @@
   function listRows(lists) {
     return lists.map(function (l) {
       var counts = l.counts || {};
-      var n = l.entries !== undefined ? l.entries : (l.count !== undefined ? l.count : (l.records !== undefined ? l.records : Object.keys(counts).map(function (k) { return k + " " + counts[k]; }).join(", ")));
+      var n = l.kind === "documents" ? (l.documents || 0) + " documents" :
+        [["persons", "persons"], ["entities", "entities"], ["names", "names"], ["documents", "documents"]].filter(function (p) { return l[p[0]]; })
+          .map(function (p) { return l[p[0]] + " " + p[1]; }).join(", ") || (Object.keys(counts).map(function (k) { return k + " " + counts[k]; }).join(", "));
       return el("tr", {}, cell(l.name), cell(l.kind), cell(l.version), cell(n), cell(App.fmtAge(l.age_hours), l.stale ? "bad" : "ok"), cell(l.source || l.format));
     });
   }

@@ -1,0 +1,183 @@
+"""Delivery through the on-disk queue to a real HTTP server: in order, nothing lost, nothing twice."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from appliance.config import load_config
+from firmware_bridge.delivery import Deliverer, StatusReporter, StdoutSink, scan_body
+from firmware_bridge.errors import DeliveryError, QueueFullError
+from firmware_bridge.queue import DeliveryQueue
+from firmware_bridge.service import Bridge
+
+from .appliance_stub import ApplianceStub, free_port
+from .conftest import wait_until
+
+
+def fake_read(i: int, lane: str = "booth1") -> dict:
+    return {"lane": lane, "read_id": str(uuid.uuid4()), "mrz": f"LINE{i:05d}", "status": "ok", "profile": "lines"}
+
+
+@pytest.fixture
+def stub():
+    s = ApplianceStub(free_port())
+    yield s
+    s.stop()
+
+
+def test_appliance_down_then_up_delivers_everything_once_in_order(tmp_path, stub):
+    queue = DeliveryQueue(tmp_path / "q", max_items=1000)
+    deliverer = Deliverer(queue, stub.url, "bridge-secret", max_backoff=0.2).start()
+    reads = [fake_read(i) for i in range(40)]
+    for read in reads[:25]:
+        deliverer(read)
+    assert wait_until(lambda: queue.peek(1) and queue.peek(1)[0][2] >= 2)  # tried, refused connection
+    assert len(queue) == 25
+    stub.start()
+    for read in reads[25:]:
+        deliverer(read)
+    assert deliverer.drain(20)
+    deliverer.stop()
+    assert [s["read_id"] for s in stub.scans] == [r["read_id"] for r in reads]
+    assert stub.scans[0] == {"lane": "booth1", "mrz": "LINE00000", "source": "serial", "read_id": reads[0]["read_id"]}
+    assert stub.idempotency_keys == stub.attempts
+
+
+def test_a_lost_answer_is_retried_with_the_same_key_and_stored_once(tmp_path, stub):
+    stub.start()
+    stub.store_before_failing = True
+    stub.script = [500, 502]
+    queue = DeliveryQueue(tmp_path / "q")
+    deliverer = Deliverer(queue, stub.url, "bridge-secret", max_backoff=0.1).start()
+    reads = [fake_read(i) for i in range(3)]
+    for read in reads:
+        deliverer(read)
+    assert deliverer.drain(10)
+    deliverer.stop()
+    assert stub.attempts[:3] == [reads[0]["read_id"]] * 3
+    assert [s["read_id"] for s in stub.scans] == [r["read_id"] for r in reads]
+
+
+def test_refused_reads_are_set_aside_and_409_counts_as_delivered(tmp_path, stub):
+    stub.start()
+    stub.script = [422, 409, 401]
+    queue = DeliveryQueue(tmp_path / "q")
+    deliverer = Deliverer(queue, stub.url, "bridge-secret", max_backoff=0.1).start()
+    reads = [fake_read(i) for i in range(4)]
+    for read in reads:
+        deliverer(read)
+    assert deliverer.drain(10)
+    deliverer.stop()
+    # 422: rejected for good; 409: already there; 401: retried until accepted
+    assert [s["read_id"] for s in stub.scans] == [reads[2]["read_id"], reads[3]["read_id"]]
+    stats = queue.stats()
+    assert stats["rejected"] == 1 and stats["rejected_reasons"][0]["status_code"] == 422
+    assert deliverer.rejected == 1
+    assert queue.requeue_rejected() == 1 and len(queue) == 1
+
+
+def test_wrong_token_keeps_reads_queued(tmp_path, stub):
+    stub.start()
+    queue = DeliveryQueue(tmp_path / "q")
+    deliverer = Deliverer(queue, stub.url, "wrong", max_backoff=0.1).start()
+    deliverer(fake_read(1))
+    assert wait_until(lambda: queue.peek(1)[0][2] >= 2)
+    deliverer.stop()
+    assert len(queue) == 1 and stub.scans == []
+    assert "401" in deliverer.last_error
+
+
+def test_queue_survives_a_restart_and_is_bounded(tmp_path, stub):
+    queue = DeliveryQueue(tmp_path / "q", max_items=10)
+    reads = [fake_read(i) for i in range(10)]
+    for read in reads:
+        queue.put(scan_body(read))
+        queue.put(scan_body(reads[0]))  # the same read_id again is not a second entry
+    with pytest.raises(QueueFullError, match="queue full"):
+        queue.put(scan_body(fake_read(99)))
+    queue.close()
+    assert (tmp_path / "q" / "queue.sqlite3").stat().st_mode & 0o077 == 0
+    reopened = DeliveryQueue(tmp_path / "q", max_items=10)
+    assert len(reopened) == 10
+    stub.start()
+    deliverer = Deliverer(reopened, stub.url, "bridge-secret").start()
+    assert deliverer.drain(10)
+    deliverer.stop()
+    assert [s["read_id"] for s in stub.scans] == [r["read_id"] for r in reads]
+
+
+def test_unusable_queue_directory_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(DeliveryError, match="cannot open the delivery queue"):
+        DeliveryQueue(blocker / "q")
+
+
+def test_status_reports_on_change(stub):
+    stub.start()
+
+    class FakeLane:  # anything with status() and add_listener() can be reported
+        def __init__(self):
+            self.listeners = []
+            self.state = "disconnected"
+
+        def add_listener(self, fn):
+            self.listeners.append(fn)
+
+        def status(self):
+            return {"lane": "booth 1", "state": self.state, "profile": "lines", "port": "loop://",
+                    "last_read_at": None, "reads": 0, "read_errors": 0, "detail": ""}
+
+    lane = FakeLane()
+    reporter = StatusReporter(stub.url, "bridge-secret", interval=60).start()
+    reporter.watch(lane)
+    lane.state = "connected"
+    for fn in lane.listeners:
+        fn(lane.status())
+    assert wait_until(lambda: [b["state"] for _, b in stub.status_reports][-1:] == ["connected"])
+    reporter.stop()
+    lane_name, body = stub.status_reports[-1]
+    assert lane_name == "booth%201"
+    assert set(body) == {"state", "profile", "port", "last_read_at", "reads", "read_errors", "detail"}
+
+
+def test_stdout_sink_prints_one_flushed_json_line_per_read(capsys):
+    sink = StdoutSink()
+    sink({"lane": "a", "mrz": "X\nY"})
+    assert json.loads(capsys.readouterr().out.strip()) == {"lane": "a", "mrz": "X\nY"}
+
+
+def test_bridge_from_configuration_delivers_scans_end_to_end(tmp_path, data_dir, documents, scanner_factory, stub):
+    scanner = scanner_factory("access-is")
+    token_file = tmp_path / "token"
+    token_file.write_text("bridge-secret\n")
+    config = load_config(
+        overrides={
+            "bridge": {"appliance_url": stub.url, "token_file": str(token_file), "queue_dir": str(tmp_path / "bq")},
+            "lanes": {"north": {"port": scanner.path, "profile": "auto"}},
+        }
+    )
+    bridge = Bridge(config, lanes=config.lanes).start()
+    try:
+        assert bridge.runners[0].wait_for_state("connected")
+        for doc in documents[:3]:
+            scanner.send(doc)  # appliance still down: reads wait on disk
+        assert wait_until(lambda: len(bridge.deliverer.queue) == 3)
+        stub.start()
+        for doc in documents[3:6]:
+            scanner.send(doc)
+        assert wait_until(lambda: len(stub.scans) == 6, timeout=20)
+        assert wait_until(lambda: any(b["state"] == "connected" for _, b in stub.status_reports), timeout=20)
+    finally:
+        bridge.stop()
+    assert [s["mrz"] for s in stub.scans] == documents[:6]
+    assert {s["lane"] for s in stub.scans} == {"north"}
+
+
+def test_bridge_without_token_says_what_to_do(data_dir):
+    config = load_config(overrides={"lanes": {"a": {"port": "loop://"}}})
+    with pytest.raises(DeliveryError, match="bridge.token_file"):
+        Bridge(config, lanes=config.lanes)

@@ -1,0 +1,243 @@
+"""scripts/install-appliance and scripts/install-hub into throwaway roots, checked file by file."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .units import ROOT
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not (shutil.which("systemctl") and shutil.which("systemd-sysusers")),
+                       reason="systemctl and systemd-sysusers are needed"),
+]
+
+UNIT_DIR = "usr/local/lib/systemd/system"
+WANTS = "etc/systemd/system"
+APPLIANCE_UNITS = sorted(p.name for p in (ROOT / "systemd").iterdir() if not p.name.startswith("screening-hub"))
+
+
+@pytest.fixture(scope="module")
+def wheelhouse(tmp_path_factory) -> Path:
+    """This checkout built once as a wheel, so each install below is offline and quick."""
+    src = tmp_path_factory.mktemp("src")
+    house = tmp_path_factory.mktemp("wheelhouse")
+    subprocess.run(f"tar -C {ROOT} --exclude=.git --exclude=.venv --exclude='*.egg-info' --exclude=build "
+                   f"--exclude=__pycache__ -cf - . | tar -C {src} -xf -", shell=True, check=True, timeout=120)
+    out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(house), str(src)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return house
+
+
+@pytest.fixture(autouse=True)
+def _wheelhouse(wheelhouse, monkeypatch):
+    monkeypatch.setenv("TEST_WHEELHOUSE", str(wheelhouse))
+
+
+def install(root: Path, *args: str, script: str = "install-appliance") -> subprocess.CompletedProcess:
+    """Run an install script into ``root`` (no dependencies: the venv is checked, not used)."""
+    extra = ["--wheelhouse", os.environ["TEST_WHEELHOUSE"]] if "--uninstall" not in args else []
+    out = subprocess.run(
+        [str(ROOT / "scripts" / script), "--root", str(root), "--no-deps", "--no-venv-pip", "--python", sys.executable, *extra, *args],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out
+
+
+def ids(root: Path, name: str, db: str = "passwd") -> int | None:
+    """Numeric id of a user (or group) in the root's /etc files."""
+    for line in (root / "etc" / db).read_text().splitlines():
+        f = line.split(":")
+        if f[0] == name:
+            return int(f[2])
+    return None
+
+
+def members(root: Path, group: str) -> set[str]:
+    for line in (root / "etc" / "group").read_text().splitlines():
+        f = line.split(":")
+        if f[0] == group:
+            return set(filter(None, f[3].split(",")))
+    return set()
+
+
+def tree(root: Path) -> dict[str, tuple]:
+    """Every path outside the venv's site-packages: (type, mode, uid, gid, sha256)."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = Path(dirpath).relative_to(root)
+        dirnames[:] = [d for d in dirnames if not (rel_dir.as_posix().endswith("venv") and d == "lib")]
+        for name in dirnames + filenames:
+            p = Path(dirpath) / name
+            rel = p.relative_to(root).as_posix()
+            st = p.lstat()
+            if stat.S_ISLNK(st.st_mode):
+                out[rel] = ("link", os.readlink(p))
+            elif stat.S_ISDIR(st.st_mode):
+                out[rel] = ("dir", oct(st.st_mode & 0o7777), st.st_uid, st.st_gid)
+            else:
+                digest = "" if rel.endswith(("INSTALLED", ".pwd.lock")) else hashlib.sha256(p.read_bytes()).hexdigest()
+                out[rel] = ("file", oct(st.st_mode & 0o7777), st.st_uid, st.st_gid, digest)
+    return out
+
+
+def mode(root: Path, rel: str) -> tuple[int, int, int]:
+    st = (root / rel).stat()
+    return stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid
+
+
+@pytest.fixture(scope="module")
+def appliance_root(tmp_path_factory, wheelhouse):
+    """One installation of the appliance into a throwaway root."""
+    root = tmp_path_factory.mktemp("root")
+    os.environ["TEST_WHEELHOUSE"] = str(wheelhouse)
+    install(root)
+    return root
+
+
+def test_users_and_groups(appliance_root):
+    """Dedicated system users; the bridge is in dialout (readers) and border-appliance (config)."""
+    r = appliance_root
+    assert ids(r, "border-appliance") is not None and ids(r, "border-bridge") is not None
+    assert members(r, "dialout") == {"border-bridge"}
+    assert members(r, "border-appliance") == {"border-bridge"}
+    for line in (r / "etc/passwd").read_text().splitlines():
+        assert line.endswith(":/usr/sbin/nologin")
+    assert (r / "usr/local/lib/sysusers.d/border-appliance.conf").is_file()
+
+
+def test_files_in_place(appliance_root):
+    """venv, docs, config, data, units and udev rules, each with its owner and mode."""
+    r = appliance_root
+    ba, bb = ids(r, "border-appliance"), ids(r, "border-bridge")
+    bag = ids(r, "border-appliance", "group")
+    venv = r / "opt/border-appliance/venv"
+    for exe in ("appliance", "firmware-bridge", "python"):
+        assert os.access(venv / "bin" / exe, os.X_OK), exe
+    assert (venv / "bin/appliance").read_text().splitlines()[0] == "#!/opt/border-appliance/venv/bin/python"
+    assert str(r) not in (venv / "bin/activate").read_text()
+    assert (r / "opt/border-appliance/docs/deployment.md").read_text() == (ROOT / "docs/deployment.md").read_text()
+    assert "component=appliance" in (r / "opt/border-appliance/INSTALLED").read_text()
+    assert mode(r, "etc/border-appliance") == (0o750, 0, bag)
+    assert mode(r, "etc/border-appliance/appliance.toml") == (0o640, 0, bag)
+    assert mode(r, "etc/border-appliance/bridge.token") == (0o640, 0, ids(r, "border-bridge", "group"))
+    assert mode(r, "var/lib/border-appliance") == (0o700, ba, bag)
+    assert mode(r, "var/lib/border-appliance-bridge")[:2] == (0o700, bb)
+    for unit in APPLIANCE_UNITS:
+        assert (r / UNIT_DIR / unit).read_bytes() == (ROOT / "systemd" / unit).read_bytes(), unit
+        assert mode(r, f"{UNIT_DIR}/{unit}") == (0o644, 0, 0)
+    assert not (r / UNIT_DIR / "screening-hub.service").exists()
+    assert (r / "etc/udev/rules.d/60-mrz-readers.rules").read_bytes() == (ROOT / "udev/60-mrz-readers.rules").read_bytes()
+    assert "Generated by" in (r / "etc/udev/rules.d/61-mrz-lanes.rules").read_text()
+
+
+def test_default_configuration_is_valid(appliance_root):
+    """The configuration the installer writes loads without error and points at the installed paths."""
+    from appliance.config import load_config
+
+    cfg = load_config(appliance_root / "etc/border-appliance/appliance.toml")
+    assert str(cfg["appliance"]["data_dir"]) == "/var/lib/border-appliance"
+    assert str(cfg["bridge"]["token_file"]) == "/etc/border-appliance/bridge.token"
+
+
+def test_units_enabled(appliance_root):
+    """The target is wanted at boot and pulls the web service, the bridge and both timers."""
+    r = appliance_root
+    wants = sorted(p.name for p in (r / WANTS / "border-appliance.target.wants").iterdir())
+    assert wants == ["border-appliance-purge.timer", "border-appliance-sync.timer", "border-appliance-web.service",
+                     "firmware-bridge.service"]
+    assert (r / WANTS / "multi-user.target.wants/border-appliance.target").is_symlink()
+    out = subprocess.run(["systemctl", f"--root={r}", "is-enabled", "border-appliance-sync-loop.service",
+                          "firmware-bridge-lanes.target"], capture_output=True, text=True)
+    assert out.stdout.split() == ["disabled", "disabled"]
+
+
+def test_reinstall_is_idempotent_and_keeps_the_configuration(appliance_root):
+    """A second run changes nothing, and a technician's configuration survives it."""
+    r = appliance_root
+    cfg = r / "etc/border-appliance/appliance.toml"
+    cfg.write_text(cfg.read_text().replace('site_name = "Border post"', 'site_name = "North gate"'))
+    before = tree(r)
+    install(r)
+    after = tree(r)
+    assert before == after, {k: (before.get(k), after.get(k)) for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    assert 'site_name = "North gate"' in cfg.read_text()
+
+
+def test_per_lane_and_loop_modes(appliance_root):
+    """--per-lane enables one bridge instance per configured lane; --sync loop swaps the timer; and back."""
+    r = appliance_root
+    cfg = r / "etc/border-appliance/appliance.toml"
+    saved = cfg.read_text()
+    cfg.write_text(saved + '[lanes.north]\nport = "/dev/serial/by-id/usb-Access_IS_OCR315-if00"\n'
+                   '[lanes.south]\nport = "/dev/mrz-south"\n')
+    try:
+        out = install(r, "--per-lane", "--sync", "loop")
+        lanes = sorted(p.name for p in (r / WANTS / "firmware-bridge-lanes.target.wants").iterdir())
+        assert lanes == ["firmware-bridge@north.service", "firmware-bridge@south.service"]
+        wants = sorted(p.name for p in (r / WANTS / "border-appliance.target.wants").iterdir())
+        assert "firmware-bridge.service" not in wants and "border-appliance-sync.timer" not in wants
+        assert {"firmware-bridge-lanes.target", "border-appliance-sync-loop.service"} <= set(wants)
+        assert "lane udev rules not generated" in out.stdout and "say which reader" in out.stdout  # south
+    finally:
+        cfg.write_text(saved)
+    install(r)  # back to one bridge for all lanes and the timer
+    assert not list((r / WANTS / "firmware-bridge-lanes.target.wants").glob("*"))
+    wants = sorted(p.name for p in (r / WANTS / "border-appliance.target.wants").iterdir())
+    assert "firmware-bridge.service" in wants and "border-appliance-sync.timer" in wants
+    assert "border-appliance-sync-loop.service" not in wants
+
+
+def test_uninstall_keeps_data_unless_purged(appliance_root):
+    """--uninstall removes programs, units and rules but keeps config and data; --purge-data removes all."""
+    r = appliance_root
+    (r / "var/lib/border-appliance/appliance.db").write_bytes(b"precious")
+    install(r, "--uninstall")
+    assert not (r / "opt/border-appliance").exists()
+    assert not list((r / UNIT_DIR).iterdir())
+    assert not list((r / "etc/udev/rules.d").iterdir())
+    assert not (r / "usr/local/lib/sysusers.d/border-appliance.conf").exists()
+    assert not [p for p in (r / WANTS).rglob("*") if p.is_symlink()]
+    assert (r / "var/lib/border-appliance/appliance.db").read_bytes() == b"precious"
+    assert (r / "etc/border-appliance/appliance.toml").is_file()
+    assert ids(r, "border-appliance") is not None
+    install(r, "--uninstall", "--purge-data")
+    assert not (r / "var/lib/border-appliance").exists() and not (r / "etc/border-appliance").exists()
+    assert ids(r, "border-appliance") is None and ids(r, "border-bridge") is None
+    assert members(r, "dialout") == set()
+
+
+def test_hub_install_and_uninstall(tmp_path):
+    """install-hub: its user, venv, environment file, data directory and enabled service."""
+    r = tmp_path / "hub"
+    install(r, script="install-hub")
+    hub = ids(r, "screening-hub")
+    assert hub is not None
+    assert os.access(r / "opt/screening-hub/venv/bin/screening-hub", os.X_OK)
+    assert mode(r, "etc/screening-hub/hub.env") == (0o640, 0, ids(r, "screening-hub", "group"))
+    assert mode(r, "var/lib/screening-hub")[:2] == (0o700, hub)
+    assert (r / UNIT_DIR / "screening-hub.service").read_bytes() == (ROOT / "systemd/screening-hub.service").read_bytes()
+    assert (r / WANTS / "multi-user.target.wants/screening-hub.service").is_symlink()
+    assert not (r / UNIT_DIR / "border-appliance-web.service").exists()
+    install(r, "--uninstall", script="install-hub")
+    assert not (r / "opt/screening-hub").exists() and (r / "var/lib/screening-hub").is_dir()
+
+
+def test_bad_options_are_refused(tmp_path):
+    """Unknown options and --purge-data without --uninstall fail with a message."""
+    for args in (["--bogus"], ["--purge-data"], ["--sync", "sometimes"]):
+        out = subprocess.run([str(ROOT / "scripts/install-appliance"), "--root", str(tmp_path), *args],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 1 and "install: error:" in out.stderr
+    out = subprocess.run([str(ROOT / "scripts/install-appliance"), "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "--purge-data" in out.stdout

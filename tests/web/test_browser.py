@@ -1,0 +1,149 @@
+"""The real pages in headless Chromium: live verdicts from a virtual scanner, hit card, disposition, manual entry."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from .conftest import LANE, PASSWORDS
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (no browser download), with a fresh profile."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup --test")
+    profile = tempfile.mkdtemp(prefix="appliance-chromium-")
+    with sync_api.sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True, args=FLAGS,
+                                                         viewport={"width": 1280, "height": 800})
+        yield context
+        context.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh tab with no cookies; page errors fail the test."""
+    browser.clear_cookies()
+    pg = browser.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield pg
+    pg.close()
+    assert not errors, errors
+
+
+@pytest.fixture
+def lane(live, tokens, tmp_path):
+    """lane-1 read by the bridge's LaneRunner from a virtual scanner, delivered over HTTP to the live server."""
+    from appliance.demo.runner import DemoLane
+
+    demo_lane = DemoLane(LANE, {"port": str(tmp_path / "scanner-lane-1"), "profile": "lines"}, live.url, tokens["bridge"],
+                         tmp_path / "queue", [], 3600.0)
+    demo_lane.start()
+    yield demo_lane
+    demo_lane.stop()
+
+
+def log_in(page, base: str, user: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#username", user)
+    page.fill("#password", PASSWORDS[user])
+    page.click("#login-submit")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def test_scanner_read_shows_live_then_hit_card_and_disposition(live, lane, page, ctx, documents, tmp_path):
+    log_in(page, live.url, "officer")
+    page.goto(f"{live.url}/booth/{LANE}")
+    page.wait_for_selector("#live-state.ok", timeout=10000)
+    lane.present([m for m in documents["HIT"] if "VEXMOOR" in m][0])
+    page.wait_for_selector("#verdict[data-decision='HIT']", timeout=10000)
+    assert page.inner_text("#verdict-word") == "HIT"
+    assert "VEXMOOR" in page.inner_text("#fields")
+    assert page.is_visible("#btn-hitcard")
+    page.screenshot(path=str(tmp_path / "booth-hit.png"))
+
+    page.keyboard.press("h")
+    page.wait_for_selector("#hitcard-body section.match", timeout=10000)
+    card = page.inner_text("#hitcard-body")
+    assert "Listed entry" in card and "VEXMOOR" in card and "Date of birth" in card and "old" in card
+    page.screenshot(path=str(tmp_path / "hitcard.png"))
+    page.keyboard.press("Escape")
+    assert not page.is_visible("#hitcard")
+
+    page.keyboard.press("c")
+    page.locator("#disposition-state", has_text="Recorded").wait_for(timeout=10000)
+    scan_id = int(page.get_attribute("#verdict", "data-scan-id"))
+    db = ctx.reader()
+    assert db.execute("SELECT action, referred, username FROM dispositions WHERE scan_id = ?", [scan_id]).fetchall() == [("confirmed", 1, "officer")]
+    assert db.execute("SELECT count(*) FROM audit_log WHERE action = 'hitcard.view' AND target = ?", [f"scan:{scan_id}"]).fetchone()[0] == 1
+
+    lane.present(documents["CLEAR"][0])
+    page.wait_for_selector("#verdict[data-decision='CLEAR']", timeout=10000)
+    assert page.is_hidden("#actions")
+
+
+def test_false_positive_from_the_keyboard(live, lane, page, ctx, documents):
+    log_in(page, live.url, "officer")
+    page.goto(f"{live.url}/booth/{LANE}")
+    page.wait_for_selector("#live-state.ok", timeout=10000)
+    lane.present(documents["POSSIBLE_MATCH"][0])
+    page.wait_for_selector("#verdict[data-decision='POSSIBLE_MATCH']", timeout=10000)
+    assert page.inner_text("#verdict-word") == "POSSIBLE MATCH"
+    page.keyboard.press("f")
+    page.wait_for_selector("#fp-dialog[open]")
+    page.keyboard.type("Different person: birth date and photo do not match")
+    page.check("#fp-suppress")
+    page.click("#fp-submit")
+    page.locator("#disposition-state", has_text="supervisor").wait_for(timeout=10000)
+    row = ctx.reader().execute("SELECT status, requested_by FROM suppressions").fetchone()
+    assert row == ("pending", "officer")
+
+
+def test_manual_entry_validates_as_you_type_and_screens(live, page, documents):
+    log_in(page, live.url, "officer")
+    page.goto(f"{live.url}/booth/{LANE}")
+    mrz = documents["CLEAR"][1]
+    line1, line2 = mrz.split("\n")
+    box = page.locator("#mrz-input")
+    box.click()
+    page.keyboard.type(line1)
+    page.keyboard.press("Enter")
+    wrong = line2[:9] + str((int(line2[9]) + 1) % 10)
+    page.keyboard.type(wrong)
+    page.wait_for_selector("#mrz-feedback li.chk.bad[data-check='document number']")
+    assert "should be " + line2[9] in page.inner_text("#mrz-feedback")
+    page.keyboard.press("Backspace")
+    page.keyboard.type(line2[9:])
+    page.wait_for_selector("#mrz-feedback[data-valid='yes']")
+    assert "All check digits are right" in page.inner_text("#mrz-feedback")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#verdict[data-decision='CLEAR']", timeout=10000)
+    assert "manual" in page.inner_text("#verdict-meta")
+
+
+def test_console_shows_status_and_runs_a_self_test(live, lane, page, tmp_path):
+    log_in(page, live.url, "technician")
+    page.goto(f"{live.url}/console")
+    page.wait_for_selector("#tiles .tile")
+    tiles = page.inner_text("#tiles")
+    for word in ("READERS", "LISTS", "SYNC QUEUE", "DISK", "MEMORY", "CLOCK"):
+        assert word in tiles
+    page.screenshot(path=str(tmp_path / "console.png"))
+    page.goto(f"{live.url}/console#lanes")
+    page.click(f"button.selftest[data-lane='{LANE}']")
+    page.locator("#selftest-result", has_text="PASSED").wait_for(timeout=20000)
+    page.goto(f"{live.url}/console#charts")
+    page.wait_for_selector("#chart-verdicts svg")

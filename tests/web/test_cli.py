@@ -1,0 +1,98 @@
+"""The service's commands: init, users, tokens, audit, purge, status (run as a user would, through appliance.cli.run)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from appliance.cli import cli, run
+
+
+def appliance(capsys, *args) -> tuple[int, str, str]:
+    """Run ``appliance ARGS``; return (exit code, stdout, stderr)."""
+    with pytest.raises(SystemExit) as exc:
+        run(cli, list(args), prog_name="appliance")
+    out = capsys.readouterr()
+    return exc.value.code, out.out, out.err
+
+
+def test_init_creates_everything_and_prints_the_generated_password_once(tmp_path, capsys):
+    d = tmp_path / "box"
+    code, out, _ = appliance(capsys, "init", "--data-dir", str(d))
+    assert code == 0 and "password (shown once):" in out
+    for name in ("appliance.db", "secret_key", "audit.key", "audit.head"):
+        assert (d / name).exists(), name
+    assert (d / "secret_key").stat().st_mode & 0o077 == 0
+    code, out, _ = appliance(capsys, "init", "--data-dir", str(d))
+    assert code == 0 and "already initialised" in out and "password" not in out
+
+
+def test_users_tokens_audit_status_purge(tmp_path, capsys, monkeypatch):
+    d = tmp_path / "box"
+    monkeypatch.setenv("APPLIANCE_DATA_DIR", str(d))
+    assert appliance(capsys, "init", "--admin-password", "first-admin-pw")[0] == 0
+    code, out, _ = appliance(capsys, "users", "add", "ana", "--role", "officer", "--password", "ana-password-1")
+    assert code == 0 and "added ana" in out
+    code, out, err = appliance(capsys, "users", "add", "ana", "--role", "officer", "--password", "ana-password-1")
+    assert code == 1 and "already exists" in err and "Traceback" not in err
+    code, out, err = appliance(capsys, "users", "add", "bob", "--role", "officer", "--password", "short")
+    assert code == 1 and "at least" in err
+    code, out, _ = appliance(capsys, "users", "add", "bob", "--role", "supervisor")
+    assert code == 0 and "password (shown once)" in out
+    assert appliance(capsys, "users", "disable", "bob")[0] == 0
+    code, out, _ = appliance(capsys, "users", "list", "--json")
+    users = {u["username"]: u for u in json.loads(out)}
+    assert users["bob"]["disabled"] is True and users["admin"]["role"] == "admin"
+    assert appliance(capsys, "users", "enable", "bob")[0] == 0
+    assert appliance(capsys, "users", "password", "bob", "--password", "bob-password-2")[0] == 0
+    code, out, _ = appliance(capsys, "users", "list")
+    assert "bob" in out and "supervisor" in out
+
+    code, out, _ = appliance(capsys, "tokens", "create", "--role", "bridge", "--lane", "north-1", "--lane", "north-2", "--json")
+    tok = json.loads(out)
+    assert code == 0 and tok["token"].startswith("bsa_") and tok["lanes"] == ["north-1", "north-2"]
+    code, out, _ = appliance(capsys, "tokens", "create", "--role", "terminal", "--lane", "*")
+    assert out.strip().startswith("bsa_")
+    code, out, _ = appliance(capsys, "tokens", "list", "--json")
+    assert len(json.loads(out)) == 2 and tok["token"] not in out
+    assert appliance(capsys, "tokens", "revoke", str(tok["id"]))[0] == 0
+    code, out, _ = appliance(capsys, "tokens", "list")
+    assert "revoked" in out
+    assert appliance(capsys, "tokens", "revoke", "999")[0] == 1
+
+    code, out, _ = appliance(capsys, "audit", "verify")
+    assert code == 0 and "chain intact" in out
+    code, out, _ = appliance(capsys, "audit", "show", "--json", "--limit", "100")
+    actions = [r["action"] for r in json.loads(out)]
+    assert {"init", "user.add", "user.disable", "token.create", "token.revoke"} <= set(actions)
+
+    code, out, _ = appliance(capsys, "status", "--json")
+    status = json.loads(out)
+    assert code == 0 and status["health"]["status"] == "ok" and "machine" in status
+    code, out, _ = appliance(capsys, "status")
+    assert "sync queue" in out and "lists: none loaded" in out
+
+    code, out, _ = appliance(capsys, "purge", "--dry-run", "--json")
+    assert json.loads(out)["dry_run"] is True
+    code, out, _ = appliance(capsys, "purge")
+    assert code == 0 and "purged 0" in out
+
+    conn = sqlite3.connect(d / "appliance.db")
+    conn.execute("DROP TRIGGER audit_log_no_update")
+    conn.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
+    conn.commit()
+    conn.close()
+    code, out, err = appliance(capsys, "audit", "verify")
+    assert code == 3 and "PROBLEM: record 2" in out and "does NOT verify" in err
+    code, out, _ = appliance(capsys, "audit", "verify", "--json")
+    assert code == 3 and json.loads(out)["ok"] is False
+
+
+def test_commands_are_registered():
+    from click import Context
+
+    ctx = Context(cli)
+    for name in ("init", "serve", "demo", "users", "tokens", "audit", "purge", "status"):
+        assert cli.get_command(ctx, name) is not None, name
