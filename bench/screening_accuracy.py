@@ -153,7 +153,7 @@ def screen(db, mrz: str):
     t = time.perf_counter()
     doc = parse_mrz(mrz, today=TODAY).to_dict()
     q = QueryDocument.from_mrz(doc)
-    matches, _ = match_watchlists(db.conn, q, today=TODAY, max_candidates=500, report_threshold=REVIEW)
+    matches, _ = match_watchlists(db.conn, q, today=TODAY, max_candidates=200, report_threshold=REVIEW)
     return matches, time.perf_counter() - t, doc
 
 

@@ -32,13 +32,17 @@ STATUS_INTERVAL = 30.0
 
 
 def scan_body(read: dict) -> dict:
-    """The POST body for a read, per the contract: lane, mrz, source, read_id."""
-    return {
+    """The POST body for a read: lane, mrz, source, read_id (+ received_at, profile when known)."""
+    body = {
         "lane": read["lane"],
         "mrz": read["mrz"],
         "source": read.get("source", "serial"),
         "read_id": read["read_id"],
     }
+    for key in ("received_at", "profile"):  # optional keys the scan API accepts
+        if read.get(key):
+            body[key] = read[key]
+    return body
 
 
 def read_token(bridge: dict) -> str:
@@ -246,6 +250,10 @@ class StatusReporter:
                         break
                     self._cond.wait(wake - now)
                 if self._stop:
+                    batch = [self._latest[lane] for lane in sorted(self._dirty)]
+                    self._dirty.clear()
+                    for status in batch:  # the last word (e.g. "bridge stopped") still goes out
+                        self._post(status)
                     return
                 now = time.monotonic()
                 if now >= next_all:

@@ -9,6 +9,7 @@ them to ``on_read``. When the reader goes away it retries with exponential backo
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from pathlib import Path
@@ -34,9 +35,22 @@ KEEPALIVE_SECONDS = 30.0
 GARBAGE_BYTES = 48
 
 
+#: Lane names the appliance accepts (they appear in URLs and systemd instance names).
+LANE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def check_lane_name(name: str) -> str:
+    """Return ``name`` if it is a usable lane name, else raise LaneError."""
+    if not isinstance(name, str) or not LANE_NAME.match(name):
+        raise LaneError(f"lane name {name!r}: use 1-64 letters, digits, dot, dash or underscore")
+    return name
+
+
 def lane_settings(name: str, settings: dict | None) -> dict:
     """Validate a lane's settings against the ``[lanes]`` schema and fill in defaults."""
     from appliance.config import ConfigError
+
+    check_lane_name(name)
     from appliance.config.sections import LANES
 
     raw = {k: (str(v) if isinstance(v, Path) else v) for k, v in (settings or {}).items()}
@@ -52,19 +66,26 @@ class _ReaderThread(serial.threaded.ReaderThread):
     def run(self):
         """Read loop: data to the protocol, timeouts as idle ticks, I/O errors end it."""
         self.protocol = self.protocol_factory()
-        self.protocol.connection_made(self)
-        self._connection_made.set()
         error = None
+        try:
+            self.protocol.connection_made(self)
+        except Exception as exc:  # could not even arm the reader: treat as a lost connection
+            error = exc
+            self.alive = False
+        self._connection_made.set()
         while self.alive and self.serial.is_open:
             try:
                 data = self.serial.read(self.serial.in_waiting or 1)
             except (serial.SerialException, OSError) as exc:
                 error = exc
                 break
-            if data:
-                self.protocol.data_received(data)
-            else:
-                self.protocol.idle()
+            try:
+                if data:
+                    self.protocol.data_received(data)
+                else:
+                    self.protocol.idle()
+            except Exception:  # never die on input: log (no data in the message) and go on
+                log.exception("reader thread: unexpected error while handling input")
         self.alive = False
         self.protocol.connection_lost(error)
         self.protocol = None
@@ -164,15 +185,16 @@ class LaneRunner(StateHolder):
 
     def status(self) -> dict:
         """The reader status reported to the appliance."""
+        stopped = self.state == ConnectionState.STOPPED  # the appliance knows three states
         return {
             "lane": self.name,
-            "state": self.state.value,
+            "state": ConnectionState.DISCONNECTED.value if stopped else self.state.value,
             "profile": self.profile,
             "port": self.port,
             "last_read_at": self.last_read_at,
             "reads": self.reads,
             "read_errors": self.read_errors,
-            "detail": self.detail,
+            "detail": "bridge stopped" if stopped else self.detail,
         }
 
     # -- supervisor --------------------------------------------------------------------

@@ -105,6 +105,7 @@ def wait_for_signal() -> None:
     done = threading.Event()
 
     def handler(signum, frame):
+        """Note the signal; the waiting loop returns."""
         done.set()
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}

@@ -10,7 +10,9 @@ documents in a profile's wire format and can inject faults:
 - ``disconnect``: the reader "unplugged" after the document and plugged back.
 
 ``start()`` returns a stable path (a symlink, like ``/dev/serial/by-id``) that survives
-unplug/replug; the pseudo-terminal behind it changes each time. An ``idbox`` scanner
+unplug/replug; the pseudo-terminal behind it changes each time. Documents given to the
+constructor are sent only while a host has the port open (a host flushes its input when
+it opens a port, as with a real reader); ``send()`` sends at once. An ``idbox`` scanner
 sends a document only once armed by the Continuous Reading command, like the device.
 """
 
@@ -54,6 +56,7 @@ class VirtualScanner:
         seed: int | None = None,
         unplug_seconds: float = 1.5,
         arm_timeout: float = 5.0,
+        settle: float = 0.3,
     ):
         profile_module(profile)
         unknown = [f for f in faults if f not in FAULTS]
@@ -69,6 +72,8 @@ class VirtualScanner:
         self.fault_rate = fault_rate
         self.unplug_seconds = unplug_seconds
         self.arm_timeout = arm_timeout
+        self.settle = settle
+        self._host_seen = False
         self._rng = random.Random(seed)
         self._own_dir = None if link else tempfile.mkdtemp(prefix="firmware-bridge-sim-")
         self.path = str(link) if link else os.path.join(self._own_dir, "scanner")
@@ -77,7 +82,6 @@ class VirtualScanner:
         #: time.perf_counter() just before the latest write to the line (for latency benchmarks)
         self.last_write_at = 0.0
         self._master: int | None = None
-        self._slave: int | None = None
         self._lock = threading.RLock()
         self._armed = threading.Event()
         self._stop = threading.Event()
@@ -146,6 +150,18 @@ class VirtualScanner:
         with self._lock:
             self._write(data)
 
+    def host_connected(self) -> bool:
+        """True while a program has the port open (the pseudo-terminal's slave side)."""
+        fd = self._master
+        if fd is None:
+            return False
+        poller = select.poll()
+        poller.register(fd, select.POLLHUP)
+        try:
+            return not any(ev & select.POLLHUP for _, ev in poller.poll(0))
+        except OSError:
+            return False
+
     def unplug(self) -> None:
         """Simulate pulling the reader's cable: the port vanishes."""
         with self._lock:
@@ -160,7 +176,7 @@ class VirtualScanner:
     def _feed(self) -> None:
         while not self._stop.is_set():
             for doc in self.documents:
-                if self._stop.is_set():
+                if not self._wait_for_host():
                     return
                 faults = tuple(f for f in self.faults if self._rng.random() < self.fault_rate)
                 try:
@@ -174,14 +190,27 @@ class VirtualScanner:
             if not self.loop:
                 return
 
+    def _wait_for_host(self) -> bool:
+        """Block until a host has the port open (then let it finish opening); False on stop."""
+        while not self._stop.is_set():
+            if self.host_connected():
+                if not self._host_seen:
+                    self._stop.wait(self.settle)  # the host flushes its input right after opening
+                self._host_seen = True
+                return not self._stop.is_set()
+            self._host_seen = False
+            self._stop.wait(0.05)
+        return False
+
     def _plug(self) -> None:
         if self._master is not None:
             return
         master, slave = os.openpty()
-        tty.setraw(slave)
-        os.set_blocking(master, False)
-        self._master, self._slave = master, slave
+        tty.setraw(slave)  # raw line discipline from the start: no echo, no CR translation
         self.pty_path = os.ttyname(slave)
+        os.close(slave)  # the slave side belongs to the host; the settings stay with the pty
+        os.set_blocking(master, False)
+        self._master = master
         tmp = f"{self.path}.tmp{os.getpid()}"
         try:
             os.symlink(self.pty_path, tmp)
@@ -197,12 +226,11 @@ class VirtualScanner:
             os.unlink(self.path)
         except OSError:
             pass
-        for fd in (self._master, self._slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self._master = self._slave = None
+        try:
+            os.close(self._master)
+        except OSError:
+            pass
+        self._master = None
         self._armed.clear()
 
     def _write(self, data: bytes) -> None:

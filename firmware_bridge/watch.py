@@ -39,8 +39,10 @@ class ImageWatcher:
     """Poll a folder for image files and read them one by one."""
 
     def __init__(self, directory: str | os.PathLike, lane: str, on_read: Callable[[dict], None], *, poll: float = 0.5, reader=None):
+        from .lanes import check_lane_name
+
         self.directory = Path(directory)
-        self.lane = lane
+        self.lane = check_lane_name(lane)
         self.on_read = on_read
         self.poll = poll
         self.done_dir = self.directory / "done"

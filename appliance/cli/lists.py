@@ -158,8 +158,14 @@ def documents() -> None:
 @data_dir_option
 def check_cmd(state: str, number: str, doc_type: str | None, as_json: bool, data_dir: str | None) -> int:
     """Check a document against every list; exit status 0 when found, 1 when not."""
+    from ..lists.countries import normalize_state
+    from ..lists.docnumbers import normalize_number
     from ..store.documents import check
 
+    if not normalize_state(state):
+        raise click.BadParameter(f"{state!r} is not an ICAO state code", param_hint="--state")
+    if not normalize_number(number):
+        raise click.BadParameter("the number has no letters or digits", param_hint="--number")
     matches = check(_open(data_dir), state, number, doc_type)
     if as_json:
         click.echo(json.dumps({"found": bool(matches), "matches": matches}, indent=2))

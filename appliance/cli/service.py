@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import sys
 import json
 import logging
 import os
@@ -89,7 +90,7 @@ def init(data_dir, admin_user, admin_password):
 @click.command("serve")
 @data_dir_option
 @click.option("--host", help="Address to listen on (default: server.host).")
-@click.option("--port", type=click.IntRange(1, 65535), help="TCP port (default: server.port).")
+@click.option("--port", type=click.IntRange(0, 65535), help="TCP port (default: server.port; 0 picks a free one).")
 @click.option("--threads", type=click.IntRange(2, 256), help="Worker threads (default: server.threads).")
 def serve(data_dir, host, port, threads):
     """Run the booth and console service with waitress (production WSGI server)."""
@@ -101,8 +102,8 @@ def serve(data_dir, host, port, threads):
     ctx = app.extensions["appliance"]
     server_cfg = ctx.config["server"]
     configure(ctx.config["appliance"]["log_level"])
-    run_server(app, host or server_cfg["host"], port or server_cfg["port"], threads or server_cfg["threads"],
-               on_ready=lambda url: (sdnotify.ready(f"serving on {url}"), click.echo(f"serving on {url}")),
+    run_server(app, host or server_cfg["host"], server_cfg["port"] if port is None else port, threads or server_cfg["threads"],
+               on_ready=lambda url: (sdnotify.ready(f"serving on {url}"), click.echo(f"serving on {url}"), sys.stdout.flush()),
                watchdog=sdnotify.Watchdog(lambda: _healthy(ctx)))
 
 
@@ -113,6 +114,20 @@ def _healthy(ctx) -> bool:
         return True
     except Exception:  # noqa: BLE001
         return False
+
+
+def stop_server(server, timeout: float = 3.0) -> None:
+    """Stop a waitress server: close the listener and every open connection, end worker threads."""
+    try:
+        server.close()
+    except OSError:
+        pass
+    for channel in list(getattr(server, "_map", {}).values()):
+        try:
+            channel.close()
+        except OSError:
+            pass
+    server.task_dispatcher.shutdown(timeout=timeout)
 
 
 def run_server(app, host: str, port: int, threads: int, *, on_ready=None, watchdog=None) -> None:
@@ -139,8 +154,9 @@ def run_server(app, host: str, port: int, threads: int, *, on_ready=None, watchd
         sdnotify.stopping()
         if watchdog is not None:
             watchdog.stop()
+        app.extensions["appliance"].events.close()
+        stop_server(server)
         app.extensions["appliance"].close()
-        server.close()
 
 
 # -- demo ----------------------------------------------------------------------------------

@@ -169,10 +169,14 @@ class Demo:
 
     def stop(self) -> None:
         """Stop lanes and the server; close the database."""
+        from ..cli.service import stop_server
+
         for lane in self.lanes:
             lane.stop()
+        if self.app is not None:
+            self.app.extensions["appliance"].events.close()
         if self.server is not None:
-            self.server.close()
+            stop_server(self.server)
         if self._thread is not None:
             self._thread.join(5)
         if self.app is not None:

@@ -13,6 +13,7 @@ one), after a safety copy of the current one; the files come back next to it.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 import io
 import json
@@ -36,6 +37,7 @@ FORMAT = 1
 SKIP_DIRS = {"bridge-queue", "backups", "restored-config", "__pycache__"}
 SKIP_SUFFIXES = ("-wal", "-shm", "-journal", ".tmp", ".lock", ".sock")
 MAX_FILE = 64 * 1024 * 1024
+GZIP_LEVEL = 1
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -157,7 +159,9 @@ def create_backup(data_dir: Path, out: Path, *, passphrase: str | None = None,
         try:
             with os.fdopen(fd, "wb") as raw:
                 sink = EncryptingWriter(raw, passphrase, kdf=kdf) if passphrase is not None else raw
-                with tarfile.open(fileobj=sink, mode="w|gz") as tar:
+                # fast compression: an online backup should take little CPU from the booths
+                with gzip.GzipFile(fileobj=sink, mode="wb", compresslevel=GZIP_LEVEL, mtime=0) as gz, \
+                        tarfile.open(fileobj=gz, mode="w|") as tar:
                     blob = json.dumps(manifest, indent=2, sort_keys=True).encode()
                     info = tarfile.TarInfo("manifest.json")
                     info.size, info.mode, info.mtime = len(blob), 0o600, int(dt.datetime.now().timestamp())
@@ -296,6 +300,7 @@ def restore_backup(path: Path, data_dir: Path, *, passphrase: str | None = None)
             os.chmod(dest, 0o600)
             summary.config_copy = dest
         _match_owner(data_dir, [live, *(data_dir / f for f in summary.files),
+                                *([summary.safety_copy] if summary.safety_copy else []),
                                 *([summary.config_copy.parent, summary.config_copy] if summary.config_copy else [])])
     finally:
         shutil.rmtree(work, ignore_errors=True)

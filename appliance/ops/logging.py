@@ -28,7 +28,7 @@ _MRZ_RE = re.compile(
 )
 #: Keys whose values are personal data (names, numbers, birth dates, MRZ text).
 PERSONAL_KEYS = (
-    "mrz", "mrz_text", "raw_mrz", "best_guess", "lines",
+    "mrz", "mrz_text", "raw_mrz", "best_guess",
     "surname", "surnames", "given_names", "given_name", "first_name", "last_name",
     "name", "names", "full_name", "primary_name", "holder", "holder_name", "aliases", "alias",
     "document_number", "document_no", "doc_number", "number", "passport_number",

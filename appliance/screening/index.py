@@ -130,29 +130,33 @@ def doc_keys(number: str) -> set[str]:
 
 
 class _Vocab:
-    """Token -> id cache for one reindex call, creating tokens (and their keys) as needed."""
+    """Token -> id map for one reindex call; new tokens (and their keys) are written in batches."""
 
     def __init__(self, conn):
         self.conn = conn
-        self.ids: dict[str, int] = {}
+        self.ids: dict[str, int] = dict(conn.execute("SELECT token, token_id FROM screening_vocab"))
+        self.next_id = (conn.execute("SELECT MAX(token_id) FROM screening_vocab").fetchone()[0] or 0) + 1
         self.df = Counter()
+        self.new_tokens: list[tuple[int, str]] = []
+        self.new_keys: list[tuple[str, int]] = []
 
     def id_of(self, token: str) -> int:
         """Return the token's id, adding it to the vocabulary with its keys if new."""
         tid = self.ids.get(token)
-        if tid is not None:
-            return tid
-        row = self.conn.execute("SELECT token_id FROM screening_vocab WHERE token = ?", (token,)).fetchone()
-        if row:
-            tid = row[0]
-        else:
-            tid = self.conn.execute("INSERT INTO screening_vocab (token, df) VALUES (?, 0)", (token,)).lastrowid
-            self.conn.executemany(
-                "INSERT OR IGNORE INTO screening_vocab_keys (key, token_id) VALUES (?, ?)",
-                [(k, tid) for k in index_keys(token)],
-            )
-        self.ids[token] = tid
+        if tid is None:
+            tid = self.next_id
+            self.next_id += 1
+            self.ids[token] = tid
+            self.new_tokens.append((tid, token))
+            self.new_keys.extend((k, tid) for k in index_keys(token))
         return tid
+
+    def flush(self) -> None:
+        """Write the new tokens and their keys."""
+        self.conn.executemany("INSERT INTO screening_vocab (token_id, token, df) VALUES (?, ?, 0)", self.new_tokens)
+        self.conn.executemany("INSERT OR IGNORE INTO screening_vocab_keys (key, token_id) VALUES (?, ?)", self.new_keys)
+        self.new_tokens.clear()
+        self.new_keys.clear()
 
 
 def _conn(db):
@@ -195,38 +199,43 @@ def add_entries(db, list_name: str, entries: Iterable[Any], *, update_df: bool =
     """Index entries of a list (individuals only); return the number of names added."""
     conn = _conn(db)
     vocab = _Vocab(conn)
+    next_id = (conn.execute("SELECT MAX(name_id) FROM screening_names").fetchone()[0] or 0) + 1
     added = 0
-    name_rows = []
+    entry_rows, doc_rows, name_rows, posting_rows = [], [], [], []
+
+    def flush():
+        vocab.flush()
+        conn.executemany(
+            "INSERT OR REPLACE INTO screening_entries (list_name, entry_id, features) VALUES (?, ?, ?)", entry_rows)
+        conn.executemany(
+            "INSERT OR IGNORE INTO screening_doc_keys (number, list_name, entry_id) VALUES (?, ?, ?)", doc_rows)
+        conn.executemany(
+            "INSERT INTO screening_names (name_id, list_name, entry_id, kind, weak, script, display, tokens,"
+            " surname_count, consonantal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", name_rows)
+        conn.executemany("INSERT OR IGNORE INTO screening_postings (token_id, name_id) VALUES (?, ?)", posting_rows)
+        for rows in (entry_rows, doc_rows, name_rows, posting_rows):
+            rows.clear()
+
     for raw in entries:
         entry = _as_dict(raw)
         if (entry.get("entity_type") or "individual") != "individual":
             continue
         eid = str(entry["entry_id"])
         feats = entry_features(entry)
-        conn.execute(
-            "INSERT OR REPLACE INTO screening_entries (list_name, entry_id, features) VALUES (?, ?, ?)",
-            (list_name, eid, json.dumps(feats, separators=(",", ":"))),
-        )
-        conn.executemany(
-            "INSERT OR IGNORE INTO screening_doc_keys (number, list_name, entry_id) VALUES (?, ?, ?)",
-            [(k, list_name, eid) for d in feats["documents"] for k in doc_keys(d["number"])],
-        )
+        entry_rows.append((list_name, eid, json.dumps(feats, separators=(",", ":"))))
+        doc_rows.extend((k, list_name, eid) for d in feats["documents"] for k in doc_keys(d["number"]))
         for form in entry_name_forms(entry):
-            cur = conn.execute(
-                "INSERT INTO screening_names (list_name, entry_id, kind, weak, script, display, tokens,"
-                " surname_count, consonantal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (list_name, eid, form["kind"], int(form["kind"] == "weak_alias"), form["script"],
-                 form["display"], " ".join(form["tokens"]), form["surname_count"], int(form["consonantal"])),
-            )
-            name_id = cur.lastrowid
+            name_id = next_id
+            next_id += 1
+            name_rows.append((name_id, list_name, eid, form["kind"], int(form["kind"] == "weak_alias"), form["script"],
+                              form["display"], " ".join(form["tokens"]), form["surname_count"], int(form["consonantal"])))
             tids = {vocab.id_of(t) for t in form["tokens"]}
-            name_rows.extend((tid, name_id) for tid in tids)
+            posting_rows.extend((tid, name_id) for tid in tids)
             vocab.df.update(tids)
             added += 1
-        if len(name_rows) > 50_000:
-            conn.executemany("INSERT OR IGNORE INTO screening_postings (token_id, name_id) VALUES (?, ?)", name_rows)
-            name_rows.clear()
-    conn.executemany("INSERT OR IGNORE INTO screening_postings (token_id, name_id) VALUES (?, ?)", name_rows)
+        if len(posting_rows) > 20_000:
+            flush()
+    flush()
     if update_df:
         conn.executemany("UPDATE screening_vocab SET df = df + ? WHERE token_id = ?", [(c, t) for t, c in vocab.df.items()])
     return added

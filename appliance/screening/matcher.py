@@ -57,7 +57,7 @@ def _listed_form(c: Candidate) -> NameForm:
 
 
 def score_entry(query: QueryDocument, qform: NameForm, names: list[Candidate], features: dict,
-                today: dt.date, common, doc_hit: bool = False) -> dict | None:
+                today: dt.date, common, doc_hit: bool = False, floor: float = 0.0) -> dict | None:
     """Best match of a query against one listed entry, with evidence; None when nothing matches."""
     best = None
     for c in names:
@@ -68,6 +68,8 @@ def score_entry(query: QueryDocument, qform: NameForm, names: list[Candidate], f
     if best is None:
         return None
     weighted, ns, cand = best
+    if not doc_hit and ev.NAME_WEIGHT * weighted + max(ev.DOB_WEIGHTS.values()) + ev.NATIONALITY_MATCH < floor:
+        return None  # cannot reach the floor whatever the other evidence says
     dob = ev.dob_evidence(query.birth_date, features.get("dobs", []), today)
     doc = ev.document_evidence(query.document_number, query.issuing_state, features.get("documents", []))
     document_match = doc["result"] == "match"
@@ -142,7 +144,7 @@ def match_watchlists(conn, query: QueryDocument, *, today: dt.date, max_candidat
     out = []
     for key, names in by_entry.items():
         feats = json.loads(features.get(key, "{}"))
-        m = score_entry(query, qform, names, feats, today, common, key in doc_entries)
+        m = score_entry(query, qform, names, feats, today, common, key in doc_entries, report_threshold)
         if m and m["score"] >= report_threshold:
             out.append(m)
     out.sort(key=lambda m: (-m["score"], m["list"], m["entry_id"]))

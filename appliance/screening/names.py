@@ -170,6 +170,7 @@ def fold(token: str) -> str:
     return _DOUBLE.sub(r"\1", t)
 
 
+@lru_cache(maxsize=200_000)
 def unjoined(token: str) -> str | None:
     """The token without a joined leading particle (BINLADEN -> LADEN), or None."""
     for p in JOINABLE:

@@ -9,6 +9,7 @@ a match on its own, and a name made only of very common tokens must match comple
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz.distance import JaroWinkler, OSA
 
@@ -41,6 +42,12 @@ class NameForm:
 
 def token_similarity(q: str, t: str, *, prefix: bool = False, consonantal: bool = False) -> tuple[float, str]:
     """Similarity of query token ``q`` to listed token ``t`` in [0, 1] and how it was found."""
+    return _token_similarity(q, t, prefix, consonantal)
+
+
+@lru_cache(maxsize=500_000)
+def _token_similarity(q: str, t: str, prefix: bool, consonantal: bool) -> tuple[float, str]:
+    """Cached body of :func:`token_similarity`."""
     if q == t:
         return 1.0, "exact"
     if consonantal:

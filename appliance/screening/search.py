@@ -16,6 +16,8 @@ from .names import query_keys
 from .score import MATCHED, token_similarity
 
 _CHUNK = 900
+#: query tokens found in at most this many names bring their names in as candidates
+RARE_CAP = 1000
 
 
 @dataclass
@@ -88,7 +90,7 @@ def find_candidates(conn, tokens: list[str], truncated: bool, max_candidates: in
     matches = match_vocabulary(conn, tokens, truncated)
     df_of = {tok: df for m in matches for tok, df, _ in m.values()}
     sizes = [sum(df for _, df, _ in m.values()) for m in matches]
-    rare_cap = max(200, max_candidates * 4)
+    rare_cap = max(RARE_CAP, max_candidates * 2)
     hits: dict[int, set[int]] = defaultdict(set)
     rare = [i for i, s in enumerate(sizes) if 0 < s <= rare_cap]
     for i in rare:
@@ -106,9 +108,17 @@ def find_candidates(conn, tokens: list[str], truncated: bool, max_candidates: in
         )
         for (name_id,) in conn.execute(sql, (*ids_b, *ids_a, max_candidates * 4)):
             hits[name_id].update((a, b))
+        common = common[2:]
     if not hits:
         return [], df_of
-    ranked = sorted(hits, key=lambda n: (-len(hits[n]), n))[:max_candidates]
+    # a real match shares at least two name parts (one for a one-part name): rare hits plus,
+    # at best, every common query token
+    informative = sum(1 for s in sizes if s > 0) or 1
+    need = min(2, len(tokens), informative) if len(tokens) > 1 else 1
+    optimistic = len(common)
+    pool = [n for n, h in hits.items() if len(h) + optimistic >= need or len(h) >= len(tokens)]
+    weight = {i: 1.0 / (1.0 + sizes[i]) for i in range(len(tokens))}
+    ranked = sorted(pool, key=lambda n: (-len(hits[n]), -sum(weight[i] for i in hits[n]), n))[:max_candidates]
     rows = _in_chunks(
         conn,
         "SELECT name_id, list_name, entry_id, kind, display, tokens, surname_count, consonantal"

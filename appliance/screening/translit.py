@@ -73,6 +73,8 @@ _NON_LETTERS = re.compile(r"[^A-Z]+")
 
 def script_of(text: str) -> str:
     """Return the dominant script of ``text``: latin, cyrillic, greek, arabic or other."""
+    if text.isascii():
+        return "latin"
     counts = {"latin": 0, "cyrillic": 0, "greek": 0, "arabic": 0, "other": 0}
     for ch in text:
         if not ch.isalpha():
@@ -119,6 +121,8 @@ def _to_mrz_space(text: str) -> str:
 
 def latin_variants(text: str) -> list[str]:
     """ICAO spelling (Ä->AE) and plain spelling (Ä->A) of a Latin-script name."""
+    if text.isascii():
+        return [_to_mrz_space(text)]
     up = unicodedata.normalize("NFC", text).upper()
     icao = _to_mrz_space(_strip_marks(_map_chars(up, _LATIN_ICAO)))
     plain = _to_mrz_space(_strip_marks(_map_chars(up, _LATIN_PLAIN, _LATIN_ICAO)))

@@ -178,6 +178,8 @@ def _file_changes(conn, hasher, upserts, removals) -> tuple[int, int]:
     batch = []
     seen = set()
     for row in docfiles.key_rows((_doc_tuple(x) for x in upserts), hasher):
+        if len(row) == 5:
+            row = (*row, None, None)
         if row[3] % 2 == 0 and row[:4] not in seen:
             seen.add(row[:4])
             if conn.execute(

@@ -15,6 +15,17 @@ from .lists import data_dir_of
 log = logging.getLogger(__name__)
 
 
+_HASHERS: dict = {}
+
+
+def _keyed(data_dir):
+    """The keyed Hasher of a data directory, read from its key file once per process."""
+    hasher = _HASHERS.get(data_dir)
+    if hasher is None:
+        hasher = _HASHERS[data_dir] = hasher_for(data_dir, True)
+    return hasher
+
+
 def _number(probe: Probe, query: str, pfx, num, tail, hashed: bool) -> str:
     """The stored document number to report (the query's own number when the list is hashed)."""
     if hashed:
@@ -55,7 +66,7 @@ def lookup(db, issuing_state: str, number: str, document_type: str | None = None
         data_dir = data_dir or data_dir_of(db)
         path = data_dir / docfiles.LISTS_DIR / storage
         current.add(path)
-        list_probes = probes(state, query, hasher_for(data_dir, True)) if hashed else plain_probes
+        list_probes = probes(state, query, _keyed(data_dir)) if hashed else plain_probes
         conn = docfiles.reader(path)
         for p in list_probes:
             try:

@@ -11,7 +11,7 @@ import importlib
 import logging
 from pathlib import Path
 
-from flask import Flask, jsonify, redirect, request, url_for
+from flask import Flask, g, jsonify, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from ..config import load_config
@@ -65,13 +65,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_metrics(app)
     _register_errors(app)
     app.after_request(_security_headers)
-    app.teardown_appcontext(lambda exc: None)
 
     @app.get("/")
     def index():
         """Send people to their screen: officers to the booth, technicians to the console."""
-        from flask import g
-
         p = g.get("principal")
         if p is None:
             return redirect(url_for("pages.login"))

@@ -62,6 +62,7 @@ class AuditLog:
     def __init__(self, key: bytes, head_path: str | Path | None = None):
         self.key = key
         self.head_path = Path(head_path) if head_path else None
+        self.dirty = False
 
     def append(self, db, actor: str, action: str, target: str = "", detail: dict | None = None) -> int:
         """Add one record inside the caller's write transaction; return its ``seq``."""
@@ -74,12 +75,14 @@ class AuditLog:
             "INSERT INTO audit_log (seq, ts, actor, action, target, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?)",
             [seq, ts, actor, action, str(target), detail_json, prev, digest],
         )
+        self.dirty = True
         return seq
 
     def write_head(self, db) -> None:
-        """Checkpoint the newest record to the head file (after a commit)."""
-        if self.head_path is None:
+        """Checkpoint the newest record to the head file (after a commit that appended)."""
+        if self.head_path is None or not self.dirty:
             return
+        self.dirty = False
         row = db.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
         if not row:
             return

@@ -63,17 +63,24 @@ class Appliance:
 
     @contextmanager
     def write(self):
-        """The single writer connection inside one IMMEDIATE transaction."""
+        """The single writer connection inside one IMMEDIATE transaction (nested use joins it)."""
         with self._write_lock:
+            if getattr(self._local, "writing", False):
+                yield self._writer
+                return
             conn = self._writer.conn
             if conn.in_transaction:
                 conn.commit()
             conn.execute("BEGIN IMMEDIATE")
+            self._local.writing = True
             try:
                 yield self._writer
             except BaseException:
                 conn.rollback()
+                self.audit.dirty = False
                 raise
+            finally:
+                self._local.writing = False
             conn.commit()
             self.audit.write_head(self._writer)
 

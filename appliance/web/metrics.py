@@ -125,6 +125,7 @@ class ApplianceCollector:
         self.errors: dict[str, int] = {}
         self._audit: tuple[float, dict] | None = None
         self._audit_lock = threading.Lock()
+        self._audit_done = threading.Event()
 
     def describe(self):
         """Nothing up front: families depend on what the store holds."""
@@ -258,15 +259,11 @@ class ApplianceCollector:
         every = float(ctx.config["metrics"]["audit_verify_seconds"])
         cached = self._audit
         if (cached is None or now - cached[0] >= every) and self._audit_lock.acquire(blocking=False):
-            try:
-                started = time.monotonic()
-                report = audit.verify(db)
-                cached = self._audit = (now, {"ok": report.ok, "records": report.count,
-                                              "seconds": time.monotonic() - started})
-                if not report.ok:
-                    log.error("audit chain verification failed: %s", "; ".join(report.problems[:3]))
-            finally:
-                self._audit_lock.release()
+            # verifying a long chain takes seconds on a Pi: do it beside the scrape, never in it
+            threading.Thread(target=self._verify_audit, args=(ctx, audit), name="metrics-audit", daemon=True).start()
+            if cached is None:  # the very first scrape waits a little for a first answer
+                self._audit_done.wait(timeout=2.0)
+                cached = self._audit
         if cached is None:
             return
         at, res = cached
@@ -274,6 +271,28 @@ class ApplianceCollector:
         yield GaugeMetricFamily("appliance_audit_records", "Records in the audit chain at the last check.", value=res["records"])
         yield GaugeMetricFamily("appliance_audit_verified_timestamp_seconds", "When the audit chain was last verified.", value=at)
         yield GaugeMetricFamily("appliance_audit_verify_duration_seconds", "How long the last verification took.", value=res["seconds"])
+
+    def _verify_audit(self, ctx, audit) -> None:
+        """Verify the whole chain on a connection of its own; keep the result for the scrapes."""
+        from appliance.store import db as store_db
+
+        try:
+            started = time.monotonic()
+            conn = store_db.connect(ctx.db_path, migrate=False)
+            try:
+                report = audit.verify(conn)
+            finally:
+                conn.conn.close()
+            self._audit = (time.time(), {"ok": report.ok, "records": report.count, "seconds": time.monotonic() - started})
+            if not report.ok:
+                log.error("audit chain verification failed: %s", "; ".join(report.problems[:3]))
+        except Exception as exc:  # reported as a collection error, retried at the next interval
+            self.errors["audit"] = self.errors.get("audit", 0) + 1
+            log.warning("metrics: the audit chain could not be verified: %s", type(exc).__name__)
+            log.debug("audit verification failed", exc_info=True)
+        finally:
+            self._audit_done.set()
+            self._audit_lock.release()
 
     def _disk(self, ctx, db, now):
         usage = shutil.disk_usage(ctx.data_dir)

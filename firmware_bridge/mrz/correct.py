@@ -110,7 +110,8 @@ def correct(layout: Layout, lines: list[str]) -> tuple[list[str], list[dict], li
     grid = _Grid(lines)
     warnings: list[str] = []
     for name in ("birth_date", "expiry_date"):
-        _fix_date(grid, layout, name)
+        if name in layout.checks:
+            _fix_date(grid, layout, name)
     _fix_check_char(grid, layout, "document_number", warnings)
     if "optional_data" in layout.checks:
         _fix_check_char(grid, layout, "optional_data", warnings)

@@ -153,7 +153,13 @@ def state_code(raw: str, label: str, warnings: list[str], errors: list[str]) -> 
     code = states.normalise_code(raw)
     kind = states.classify(code)
     if kind == "malformed":
-        if code:
+        guess = "".join(_TO_LETTER.get(ch, ch) for ch in code)
+        if code and guess != code and states.is_known(guess):
+            errors.append(
+                f"{label} code is malformed (a digit where letters belong); {guess} would be a known "
+                "code, not corrected: state codes have no check digit"
+            )
+        elif code:
             errors.append(f"{label} code is malformed (must be letters followed by fillers)")
         else:
             errors.append(f"{label} code is missing")
@@ -165,6 +171,7 @@ def state_code(raw: str, label: str, warnings: list[str], errors: list[str]) -> 
 
 
 SEXES = frozenset("MFX<")
+_TO_LETTER = {"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"}
 
 
 def optional_text(raw: str) -> str:

@@ -24,6 +24,9 @@ GEOMETRIES = {(3, 30): "TD1", (2, 36): "TD2", (2, 44): "TD3"}
 _CONCATENATED = {90: (3, 30), 72: (2, 36), 88: (2, 44)}
 _WIDTHS = (30, 36, 44)
 
+#: Punctuation that readers, OCR or copy-and-paste put around lines; never MRZ content.
+_STRAY = "\"'`.,;:|!()[]{}\u00ab\u00bb\u2039\u203a\u201c\u201d\u2018\u2019"
+
 _CONTROL = {i: None for i in range(32) if i not in (9, 10, 13)}
 _CONTROL[127] = None
 _CONTROL[0xFEFF] = None
@@ -72,10 +75,13 @@ def _clean_lines(text: str, warnings: list[str]) -> tuple[list[str], list[str]]:
     Returns the clean lines and, aligned with them, the same lines before upper-casing.
     """
     text = text.translate(_CONTROL)
-    spaces = lower = False
+    spaces = lower = stray = False
     out, originals = [], []
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         line = raw.strip(" \t")
+        if line.strip(_STRAY) != line:
+            stray = True
+            line = line.strip(_STRAY).strip(" \t")
         if not line:
             continue
         if " " in line or "\t" in line:
@@ -87,6 +93,8 @@ def _clean_lines(text: str, warnings: list[str]) -> tuple[list[str], list[str]]:
             line = line.upper()
         out.append(line)
         originals.append(original if len(original) == len(line) else line)
+    if stray:
+        warnings.append("input normalised: punctuation around lines removed")
     if spaces:
         warnings.append("input normalised: spaces inside lines removed")
     if lower:
@@ -129,12 +137,12 @@ def _trim_overlong(cands: list[str], origs: list[str]) -> list[str] | None:
     """
     widths = {3: (30,), 2: (36, 44)}.get(len(cands), ())
     for width in widths:
-        if not all(len(c) >= width for c in cands) or not any(len(c) == width for c in cands):
+        if not all(len(c) >= width for c in cands):
             continue
         trimmed = []
         for clean, orig in zip(cands, origs):
             extra, extra_orig = clean[width:], orig[width:]
-            if extra and all(ch in MRZ_CHARS for ch in extra_orig):
+            if extra and any(ch in MRZ_CHARS for ch in extra_orig):
                 break
             trimmed.append(clean[:width])
         else:
@@ -169,9 +177,11 @@ def normalise(text) -> Normalised:
     warnings: list[str] = []
     lines, originals = _clean_lines(text, warnings)
     if not lines:
+        if text.strip():
+            raise NotAnMRZ("no line looks like a machine readable zone")
         raise NotAnMRZ("empty input: no MRZ text was given")
     allowed = MRZ_CHARS | REJECT_CHARS
-    if _family(lines) is not None and all(ch in allowed for line in lines for ch in line):
+    if _family(lines) is not None and set("".join(lines)) <= allowed:
         keep = list(range(len(lines)))  # a complete MRZ geometry is an MRZ, however odd its content
     else:
         keep = [i for i, line in enumerate(lines) if mrz_like(line)]
@@ -216,6 +226,8 @@ def normalise(text) -> Normalised:
         return result
     bad = []
     for li, line in enumerate(candidates, start=1):
+        if set(line) <= MRZ_CHARS:
+            continue
         for pos, ch in enumerate(line, start=1):
             if ch not in MRZ_CHARS:
                 bad.append((li, pos, ch))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 
-from . import fields
+from . import fields, national
 from .checkdigit import verifies
 from .correct import correct
 from .layouts import EXPECTED_FIRST_LETTER, LAYOUTS, Layout
@@ -28,44 +28,35 @@ def parse_mrz(text, *, today: _dt.date | None = None) -> MRZResult:
     norm = normalise(text)
     result = MRZResult(warnings=list(norm.warnings))
     if norm.format is None:
+        result.lines = tuple(norm.lines)
         result.errors = list(norm.read_errors)
         result.status = "read_error"
         log.debug("MRZ read error: %s", result.errors)
         return result
     layout = LAYOUTS[norm.format]
     lines = norm.lines
-    if _french_national_id(layout, lines):
-        result.document_code, result.issuing_state = lines[0][:2], "FRA"
-        result.status = "invalid"
-        result.errors.append(
-            "French national identity card (pre-2021 layout): not an ICAO Doc 9303 MRZ and not "
-            "validated here; check the document by eye"
-        )
-        return result
+    if national.is_french_id(lines):
+        national.parse_french_id(lines, result, today, norm.read_errors)
+        return _finish(result, norm.read_errors)
     if not norm.read_errors:
         lines, result.corrections, suggestions = correct(layout, lines)
         result.warnings.extend(suggestions)
     result.format = layout.name
     result.lines = tuple(lines)
     _interpret(layout, lines, result, today)
-    if norm.read_errors:
-        result.errors = list(norm.read_errors) + result.errors
+    return _finish(result, norm.read_errors)
+
+
+def _finish(result: MRZResult, read_errors: list[str]) -> MRZResult:
+    """Set status and validity from read errors and document errors."""
+    if read_errors:
+        result.errors = list(read_errors) + result.errors
         result.status = "read_error"
     else:
         result.status = "invalid" if result.errors else "valid"
     result.valid = result.status == "valid"
     log.debug("MRZ parsed: format=%s status=%s errors=%s", result.format, result.status, result.errors)
     return result
-
-
-def _french_national_id(layout: Layout, lines: list[str]) -> bool:
-    """True for the pre-2021 French identity card (2x36, 'IDFRA', digits where TD2 has a code)."""
-    return (
-        layout.name == "TD2"
-        and lines[0].startswith("IDFRA")
-        and not lines[1][10:13].isalpha()
-        and lines[1][27:33].isdigit()
-    )
 
 
 def _interpret(layout: Layout, lines: list[str], res: MRZResult, today: _dt.date) -> None:
@@ -126,7 +117,7 @@ def _document_code(layout: Layout, code: str, res: MRZResult) -> None:
     elif code[0] not in EXPECTED_FIRST_LETTER[layout.name]:
         res.warnings.append(f"document code {code} is unusual for the {layout.name} format")
     if code[1:2].isdigit():
-        res.errors.append("document code is malformed (second character is a digit)")
+        res.warnings.append(f"document code {code} has a digit as second character")
 
 
 def _names(field: str, res: MRZResult) -> None:
@@ -134,7 +125,7 @@ def _names(field: str, res: MRZResult) -> None:
     res.surname, res.given_names, res.name_truncated = fields.split_name(field)
     if res.name_truncated:
         res.warnings.append("name field is full: the name is probably truncated")
-    if any(ch.isdigit() for ch in field):
+    if any(map(str.isdigit, field)):
         res.warnings.append("name field contains digits (possible OCR confusion; names are not corrected)")
     if not res.surname and not res.given_names:
         res.warnings.append("name field is empty")

@@ -7,7 +7,7 @@ are never fatal: the parser reports them as a warning. Pure data, no I/O.
 
 from __future__ import annotations
 
-#: Bump when the table changes; reported by ``appliance mrz parse --version-table``-style tools.
+#: Bump when the table changes; warnings about unknown codes name the version.
 TABLE_VERSION = "2026.1"
 
 _ISO_3166_ALPHA3 = """
@@ -53,6 +53,7 @@ ICAO_SPECIAL = {
     "XXX": "Unspecified nationality",
     "UTO": "Utopia (ICAO specimen state)",
     "RKS": "Kosovo (issuer code in use, not ISO 3166)",
+    "XKX": "Kosovo (user-assigned code used by some issuers)",
 }
 
 #: Codes no longer current but still printed on documents in circulation.

@@ -58,14 +58,22 @@ def templates() -> tuple[str, np.ndarray] | None:
     font = ImageFont.truetype(path, 100)
     advance = round(font.getlength("0"))
     top, bottom = font.getbbox("0")[1], font.getbbox("0")[3]
-    rows = []
-    for ch in CHARSET:
-        canvas = Image.new("L", (advance + 20, 140), 0)
-        ImageDraw.Draw(canvas).text((10, 10), ch, fill=255, font=font)
-        arr = np.asarray(canvas, dtype=np.float32)
-        cell = arr[10 + top:10 + bottom, 10:10 + advance]
-        rows.append(_normalise(cell).ravel())
-    return CHARSET, np.stack(rows)
+    weights = []
+    for kernel in (None, "thin", "bold"):
+        rows = []
+        for ch in CHARSET:
+            canvas = Image.new("L", (advance + 20, 140), 0)
+            ImageDraw.Draw(canvas).text((10, 10), ch, fill=255, font=font)
+            arr = np.asarray(canvas, dtype=np.uint8)
+            if kernel == "thin":
+                arr = cv2.erode(arr, np.ones((5, 5), np.uint8))
+            elif kernel == "bold":
+                arr = cv2.dilate(arr, np.ones((7, 7), np.uint8))
+            cell = arr[10 + top:10 + bottom, 10:10 + advance].astype(np.float32)
+            rows.append(_normalise(cell).ravel())
+        weights.append(np.stack(rows))
+    # one row per (weight, character); scores are folded per character by taking the best weight
+    return CHARSET, np.concatenate(weights)
 
 
 @dataclass
@@ -117,6 +125,11 @@ def _glyph_columns(ink: np.ndarray) -> tuple[int, int, int, int] | None:
     return left, right, (left + first_end) // 2, (last_start + right) // 2
 
 
+def _dilate(mask: np.ndarray) -> np.ndarray:
+    """Grow a mask by one pixel."""
+    return cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+
+
 def _text_ink(ink: np.ndarray) -> np.ndarray:
     """Drop ink that is not text: blobs touching the strip's top or bottom (card edges, other lines)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
@@ -143,6 +156,12 @@ def read_line(line_img: np.ndarray, length: int) -> LineRead | None:
     if rows.size < 3:
         return None
     top, bottom = int(rows[0]), int(rows[-1]) + 1
+    # grey-level ink (1 = darkest print, 0 = paper) keeps the shape a binarisation loses
+    strip = line_img[top:bottom].astype(np.float32)
+    fg = float(np.percentile(strip[ink[top:bottom]], 30)) if ink[top:bottom].any() else float(strip.min())
+    bg = float(np.percentile(strip, 85))
+    grey = np.clip((bg - strip) / max(bg - fg, 1.0), 0.0, 1.0)
+    grey[~_dilate(ink[top:bottom])] = 0.0
     ink = ink[top:bottom]
     found = _glyph_columns(ink)
     if found is None:
@@ -154,7 +173,7 @@ def read_line(line_img: np.ndarray, length: int) -> LineRead | None:
         pitch = width_pitch
         c_first = left + pitch / 2
     cells = []
-    inkf = ink.astype(np.float32)
+    inkf = grey
     for i in range(length):
         centre = c_first + i * pitch
         a, b = int(round(centre - pitch / 2)), int(round(centre + pitch / 2))
@@ -168,7 +187,8 @@ def read_line(line_img: np.ndarray, length: int) -> LineRead | None:
             if b2 > a2:
                 cell = inkf[:, a2:b2]
         cells.append(_normalise(cell).ravel())
-    scores = np.stack(cells) @ matrix.T
+    raw = np.stack(cells) @ matrix.T
+    scores = raw.reshape(len(cells), -1, len(charset)).max(axis=1)
     text, best, alternatives = [], [], []
     for row in scores:
         order = np.argsort(-row)[:3]

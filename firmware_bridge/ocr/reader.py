@@ -9,7 +9,6 @@ often gets one line right and another pass the other.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import time
@@ -58,30 +57,35 @@ _GLYPH_ONLY = ("MRVA", "MRVB")
 
 
 def _passes(gray: np.ndarray) -> Iterator[tuple[str, np.ndarray, int]]:
-    """Recognition passes in order of cost: (description, image, psm)."""
+    """Recognition passes, cheapest and likeliest first: (description, image, psm).
+
+    Tesseract's errors change with the scale of the text, so most passes re-read the
+    best region at another width; votes across them outvote one-off misreads.
+    """
     regions = rg.rank(rg.passporteye_regions(gray) + rg.opencv_regions(gray), gray.shape)
-    first = regions[:3]
-    for i, r in enumerate(first):
-        crop = pp.normalise(rg.extract(gray, r, 1000))
-        yield f"{r.source}#{i}:gray", crop, 6
-        if i == 0:
-            yield f"{r.source}#{i}:otsu", pp.otsu(crop), 6
-    for i, r in enumerate(first[:2]):
-        crop = pp.normalise(rg.extract(gray, r, 1000))
-        yield f"{r.source}#{i}:lines", crop, 7
-        big = pp.normalise(rg.extract(gray, r, 1400, grow_height=0.1))
-        yield f"{r.source}#{i}:sharp", pp.sharpen(big), 6
-        yield f"{r.source}#{i}:adaptive", pp.adaptive(big), 6
-        small = pp.normalise(rg.extract(gray, r, 700))
-        yield f"{r.source}#{i}:small", small, 6
-        grown = pp.normalise(rg.extract(gray, r, 1000, grow_height=0.5))
-        yield f"{r.source}#{i}:grown", grown, 6
-    for r in regions[3:5]:
-        yield f"{r.source}:gray", pp.normalise(rg.extract(gray, r, 1000)), 6
+    if not regions:
+        regions = [rg.bottom_band(gray)]
+    r0 = regions[0]
+
+    def cut(r: rg.Region, width: int, grow: float = 0.0) -> np.ndarray:
+        """A region cut out straight and contrast-stretched."""
+        return pp.normalise(rg.extract(gray, r, width, grow_height=grow))
+
+    yield f"{r0.source}#0:w800", cut(r0, 800), 6
+    for i, r in enumerate(regions[1:3], 1):
+        yield f"{r.source}#{i}:w800", cut(r, 800), 6
+    yield f"{r0.source}#0:w700", cut(r0, 700), 6
+    yield f"{r0.source}#0:w1000", cut(r0, 1000), 6
+    yield f"{r0.source}#0:grown", cut(r0, 800, 0.5), 6
+    yield f"{r0.source}#0:lines", cut(r0, 800), 7
+    yield f"{r0.source}#0:w600", cut(r0, 600), 6
+    yield f"{r0.source}#0:sharp", pp.sharpen(cut(r0, 900)), 6
+    for i, r in enumerate(regions[1:3], 1):
+        yield f"{r.source}#{i}:w700", cut(r, 700), 6
+        yield f"{r.source}#{i}:grown", cut(r, 800, 0.5), 6
+    yield f"{r0.source}#0:adaptive", pp.adaptive(cut(r0, 1000)), 6
     band = rg.bottom_band(gray)
-    crop = pp.normalise(rg.extract(gray, band, 1000, margin=0.0))
-    yield "bottom:gray", crop, 6
-    yield "bottom:otsu", pp.otsu(crop), 6
+    yield "bottom:w800", pp.normalise(rg.extract(gray, band, 800, margin=0.0)), 6
 
 
 def _recognise(image: np.ndarray, psm: int) -> str:
@@ -133,18 +137,25 @@ def _with_glyphs(image: np.ndarray, cands: list[Candidate]) -> list[Candidate]:
     return out
 
 
-def _combine(seen: dict[str, list[list[str]]]) -> Candidate | None:
-    """Try lines read in different passes together; a combination whose checks all pass wins."""
-    for fmt, reads in seen.items():
-        if len(reads) < 2:
+def _consensus(votes: dict[str, list[list[str]]]) -> Candidate | None:
+    """Per-position majority over every read of one format; valid and clear-cut, or None."""
+    from collections import Counter
+
+    for fmt, reads in votes.items():
+        if len(reads) < 3:
             continue
-        per_line = [list(dict.fromkeys(r[i] for r in reads)) for i in range(len(reads[0]))]
-        if all(len(options) == 1 for options in per_line):
-            continue
-        for combo in itertools.islice(itertools.product(*per_line), 200):
-            cand = evaluate(fmt, list(combo))
-            if cand.valid and cand.codes_known:
-                return cand
+        lines = []
+        for li in range(len(reads[0])):
+            row = []
+            for i in range(len(reads[0][li])):
+                counts = Counter(r[li][i] for r in reads).most_common(2)
+                if counts[0][1] < 2 or (len(counts) > 1 and counts[1][1] >= counts[0][1]):
+                    return None
+                row.append(counts[0][0])
+            lines.append("".join(row))
+        cand = evaluate(fmt, lines, name_confirmed=True)
+        if cand.valid and cand.codes_known:
+            return cand
     return None
 
 
@@ -164,6 +175,33 @@ def _parse(text: str | None) -> dict | None:
         return None
 
 
+class _Evidence:
+    """Valid reads seen so far, and the rule for trusting one.
+
+    A read is trusted at once when it needed no correction and the glyph recogniser
+    agrees with it wherever that recogniser is sure. Otherwise it is trusted when two
+    different passes produced it and at least one of them read it as is (no check-digit
+    search): searches over alternatives can land on a wrong reading whose check digit
+    happens to pass, and two searches on similar crops can land on the same one.
+    """
+
+    def __init__(self) -> None:
+        self.reads: dict[str, list[tuple[str, bool, bool]]] = {}
+
+    def trusted(self, cand: Candidate, desc: str) -> str | None:
+        """Record a valid ``cand`` from pass ``desc``; return how it is trusted, or None."""
+        if cand.verified and not cand.corrected:
+            return desc
+        entries = self.reads.setdefault(cand.text, [])
+        entries.append((desc, cand.corrected, cand.verified))
+        passes = {d for d, _, _ in entries}
+        direct = any(not corrected for _, corrected, _ in entries)
+        glyph_ok = cand.fmt not in _GLYPH_ONLY or any(v for _, _, v in entries)
+        if len(passes) >= 2 and direct and glyph_ok:
+            return "+".join(sorted(passes))
+        return None
+
+
 def read_gray(gray: np.ndarray, *, max_passes: int = MAX_PASSES,
               time_budget_s: float = TIME_BUDGET_S) -> ImageRead:
     """Read the MRZ of an already decoded grayscale image."""
@@ -171,41 +209,32 @@ def read_gray(gray: np.ndarray, *, max_passes: int = MAX_PASSES,
     cpu_started = time.thread_time()  # the budget counts work, not waiting on a busy machine
     best: Candidate | None = None
     seen: dict[str, list[list[str]]] = {}
+    evidence = _Evidence()
     found: Candidate | None = None
     passes = 0
     where = None
-    unconfirmed: dict[str, str] = {}  # valid reads no glyph check confirmed: text -> pass
     for desc, image, psm in _passes(gray):
         if passes >= max_passes or (passes and time.thread_time() - cpu_started > time_budget_s):
             break
         passes += 1
-        text = _recognise(image, psm)
-        cands = candidates(text)
+        cands = candidates(_recognise(image, psm))
         if cands and glyphs.templates() is not None:
             cands = _with_glyphs(image, cands)
         log.debug("pass %s: %d candidate(s)", desc, len(cands))
         for cand in cands:
-            if cand.valid and cand.verified and not cand.corrected:
-                found, where = cand, desc  # read as is, and the glyph recogniser agrees
-                break
-            if cand.valid and cand.text in unconfirmed and (cand.verified or cand.fmt not in _GLYPH_ONLY):
-                found, where = cand, f"{unconfirmed[cand.text]}+{desc}"  # two passes agree
-                break
-            if cand.valid and unconfirmed.setdefault(cand.text, desc) != desc:
-                pass
             if best is None or cand.score() > best.score():
                 best = cand
+            if cand.valid and (where := evidence.trusted(cand, desc)):
+                found = cand
+                break
         if found:
             break
         if cands and cands[0].name_clean:
-            top = cands[0]
-            seen.setdefault(top.fmt, []).append(top.lines)
-            combined = _combine(seen)
-            if combined is not None and combined.text in unconfirmed and combined.fmt not in _GLYPH_ONLY:
-                found, where = combined, f"{desc}+combined"
+            seen.setdefault(cands[0].fmt, []).append(cands[0].lines)
+            voted = _consensus(seen)
+            if voted is not None:
+                found, where = voted, f"vote of {len(seen[voted.fmt])} reads"
                 break
-            if combined is not None:
-                unconfirmed.setdefault(combined.text, f"{desc}+combined")
     elapsed = round((time.perf_counter() - started) * 1000, 1)
     if found is not None:
         return ImageRead("ok", found.text, found.text, _parse(found.text), elapsed, found.fmt,

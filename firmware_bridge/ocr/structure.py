@@ -365,6 +365,20 @@ def candidates(text: str) -> list[Candidate]:
     return out
 
 
+def _confident_agreement(lines: list[str], tpl_lines: list[str], reads: list) -> bool:
+    """The glyph recogniser agrees with ``lines`` wherever it is sure, and is sure of most cells."""
+    sure = total = 0
+    for line, tpl, read in zip(lines, tpl_lines, reads):
+        for i, (ch, other) in enumerate(zip(line, tpl)):
+            alts = read.alternatives[i]
+            total += 1
+            if alts[0][1] >= 0.5 and (len(alts) < 2 or alts[0][1] - alts[1][1] >= 0.04):
+                sure += 1
+                if ch != other:
+                    return False
+    return total > 0 and sure >= 0.6 * total
+
+
 def _unambiguous(fmt: str, lines: list[str], other: list[str], name_confirmed: bool, reads: list) -> bool:
     """False when the other recogniser's characters also give a reading whose checks pass.
 
@@ -447,11 +461,11 @@ def with_template(cand: Candidate, reads: list) -> list[Candidate]:
     name_sure = name_sure and agreed
     merged = evaluate(fmt, hybrid, name_sure)
     merged.name_clean = merged.name_clean and name_sure
-    merged.verified = name_sure
+    merged.verified = name_sure and _confident_agreement(merged.lines, tpl_lines, reads)
     if merged.valid and not _unambiguous(fmt, hybrid, tpl_lines, name_sure, reads):
         merged.checks["recognisers_agree"] = False
     if not merged.valid and merged.name_clean:
-        # where the two recognisers disagree, the check digits choose
+        # where the two recognisers disagree, the check digits choose (confirmed later)
         alts = {(li, i): [other] for li, (a, b) in enumerate(zip(hybrid, tpl_lines))
                 for i, (ch, other) in enumerate(zip(a, b)) if ch != other}
         if len(alts) > 8:
@@ -460,17 +474,15 @@ def with_template(cand: Candidate, reads: list) -> list[Candidate]:
         fixed = _alternative_fixes(fmt, hybrid, alts, limit, True) if alts else None
         if fixed is not None:
             merged = fixed
-            merged.verified = True
+            merged.verified = _confident_agreement(merged.lines, tpl_lines, reads)
     out.append(merged)
-    # 2. the template read alone
+    # 2. the template read alone (needs a second pass to confirm it)
     alone = evaluate(fmt, tpl_lines, name_sure)
     alone.name_clean = alone.name_clean and name_sure
-    alone.verified = name_sure and names_agree(alone.lines[name_line][start:end], tess_name) \
-        and all(alone.lines[li][i] == hybrid[li][i] for li, i in UNPROTECTED[fmt])
+    alone.corrected = True
     if not alone.valid and alone.name_clean:
         fixed = _twin_fixes(fmt, tpl_lines, True)
         if fixed is not None:
-            fixed.verified = alone.verified
             alone = fixed
     out.append(alone)
     out.append(cand)

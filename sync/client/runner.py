@@ -59,6 +59,7 @@ def sync_once(db, data_dir: str | Path, settings: SyncSettings, *, delays=RETRY_
     """Push hits, update lists, upload the rest, check in. Raise a SyncError unless all of it completed."""
     session = open_session(db, settings)
     try:
+        session.get_json("/healthz")  # first contact fails fast; retries are for a link that was up
         hits = upload(db, session, batch_size=settings.batch_size, min_priority=outbox.PRIORITY_HIT, delays=delays)
         lists = sync_lists(db, session, Path(data_dir))
         sent = upload(db, session, batch_size=settings.batch_size, delays=delays)

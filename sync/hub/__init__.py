@@ -1,0 +1,1 @@
+"""The central hub: ``screening-hub`` (Flask + waitress) on SQLite or PostgreSQL."""

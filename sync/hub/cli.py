@@ -123,12 +123,20 @@ def serve(data_dir, database, host, port, threads) -> None:
     hub = open_hub(data_dir, database)
     hub.check()
     app = create_app(hub_obj=hub)
+    try:
+        server = waitress.create_server(
+            app, host=host, port=port, threads=threads or hub.settings.threads, ident="screening-hub",
+            max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1024, channel_timeout=120, connection_limit=2000,
+        )
+    except OSError as exc:
+        raise HubConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     click.echo(f"screening-hub serving on http://{host}:{port}", err=True)
-    waitress.serve(
-        app, host=host, port=port, threads=threads or hub.settings.threads, ident="screening-hub",
-        max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1024, channel_timeout=120, connection_limit=2000,
-        _quiet=True,
-    )
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
 
 
 @cli.group("lists")
@@ -139,23 +147,19 @@ def lists_group() -> None:
 def read_list_files(fmt: str, files: tuple[str, ...]) -> tuple[str, list[dict]]:
     """Parse files with the box's own importers; return (kind, record dicts)."""
     try:
-        from appliance.lists.importers import read_records
+        from appliance.lists.importers import kind_of, read_records
     except ImportError:
         raise PublishError("the list importers (appliance.lists.importers) are not installed") from None
     from appliance.errors import ApplianceError
 
-    kinds, out = set(), []
     try:
-        for rec in read_records(fmt, [Path(f) for f in files]):
-            kinds.add("documents" if type(rec).__name__ == "DocumentRecord" else "watchlist")
-            out.append(rec.to_dict())
+        kind = kind_of(fmt)
+        out = [rec.to_dict() for rec in read_records(fmt, [Path(f) for f in files])]
     except ApplianceError as exc:
         raise PublishError(str(exc)) from None
-    if len(kinds) > 1:
-        raise PublishError("the files mix watchlist entries and document records; publish them as two lists")
     if not out:
         raise PublishError("the files hold no records; refusing to publish an empty list")
-    return kinds.pop(), out
+    return kind, out
 
 
 @lists_group.command("publish")

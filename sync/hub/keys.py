@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
-
-import datetime as dt
 
 from ..protocol.keys import HubKey, PublicKey, rotation_statement
 from .db import HubDatabase

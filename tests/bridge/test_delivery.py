@@ -42,7 +42,9 @@ def test_appliance_down_then_up_delivers_everything_once_in_order(tmp_path, stub
     assert deliverer.drain(20)
     deliverer.stop()
     assert [s["read_id"] for s in stub.scans] == [r["read_id"] for r in reads]
-    assert stub.scans[0] == {"lane": "booth1", "mrz": "LINE00000", "source": "serial", "read_id": reads[0]["read_id"]}
+    assert stub.scans[0] == {
+        "lane": "booth1", "mrz": "LINE00000", "source": "serial", "read_id": reads[0]["read_id"], "profile": "lines",
+    }
     assert stub.idempotency_keys == stub.attempts
 
 

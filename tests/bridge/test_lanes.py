@@ -217,3 +217,88 @@ def test_status_report_shape(documents, scanner_factory, lane_factory):
     assert status["state"] == "connected" and status["profile"] == "rte" and status["port"] == scanner.path
     lane.stop()
     assert lane.state == "stopped"
+
+
+def test_a_partial_lines_read_is_closed_by_silence_as_a_read_error(documents, scanner_factory, lane_factory):
+    scanner = scanner_factory("lines")
+    lane = lane_factory("p", scanner.path, "lines", frame_timeout_ms=50)
+    assert lane.wait_for_state("connected")
+    first = documents[1].split("\n")  # a TD1: the reader decoded two rows out of three
+    scanner.send_bytes(("\r".join(first[:2]) + "\r").encode())
+    assert wait_until(lambda: len(lane.got) == 1)
+    assert lane.got[0]["status"] == "read_error" and lane.got[0]["mrz"] == "\n".join(first[:2])
+    scanner.send(documents[0])
+    assert wait_until(lambda: len(lane.got) == 2)
+    assert lane.got[1]["status"] == "ok"
+
+
+def test_socket_url_goes_through_the_same_factory(documents):
+    import socket
+    import threading
+
+    from firmware_bridge.profiles import encode
+
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    done = threading.Event()
+
+    def serve():
+        conn, _ = server.accept()
+        with conn:
+            while not done.is_set():  # like a continuous-read reader: opening a port flushes its input
+                conn.sendall(encode("access-is", documents[0].split("\n")))
+                done.wait(0.2)
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    got: list[dict] = []
+    lane = LaneRunner("tcp", {"port": f"socket://127.0.0.1:{port}", "profile": "auto"}, got.append).start()
+    try:
+        assert wait_until(lambda: len(got) >= 1)
+    finally:
+        done.set()
+        lane.stop()
+        server.close()
+    assert got[0]["mrz"] == documents[0] and got[0]["profile"] == "access-is"
+
+
+def test_no_personal_data_in_logs_above_debug(documents, scanner_factory, lane_factory, caplog):
+    caplog.set_level(logging.DEBUG, logger="firmware_bridge")
+    scanner = scanner_factory("rte", unplug_seconds=0.2)
+    lane = lane_factory("priv", scanner.path, "rte", reconnect_max_seconds=0.5)
+    assert lane.wait_for_state("connected")
+    scanner.send(documents[0], faults=("garble", "split"))
+    scanner.send(documents[1], faults=("reject",))
+    scanner.send(documents[2], faults=("disconnect",))
+    assert lane.wait_for_state("connected")
+    scanner.send(documents[3])
+    assert wait_until(lambda: len(lane.got) >= 3)
+    secrets = {part for doc in documents[:4] for line in doc.split("\n") for part in line.split("<") if len(part) >= 4}
+    for record in caplog.records:
+        if record.levelno > logging.DEBUG:
+            text = record.getMessage()
+            assert not any(s in text for s in secrets), text
+
+
+def test_lane_names_must_suit_urls_and_systemd():
+    with pytest.raises(LaneError, match="lane name"):
+        LaneRunner("booth 1", {"port": "loop://"}, print)
+
+
+def test_raw_wire_log_is_masked(documents, scanner_factory, caplog):
+    caplog.set_level(logging.DEBUG, logger="firmware_bridge")
+    scanner = scanner_factory("lines")
+    got: list[dict] = []
+    lane = LaneRunner("raw", {"port": scanner.path}, got.append, raw_log=True).start()
+    try:
+        assert lane.wait_for_state("connected")
+        scanner.send(documents[0])
+        assert wait_until(lambda: len(got) == 1)
+    finally:
+        lane.stop()
+    wire = [r.getMessage() for r in caplog.records if " rx " in r.getMessage()]
+    assert wire and all(r.levelno == logging.DEBUG for r in caplog.records if " rx " in r.getMessage())
+    raw_hex = documents[0].split("\n")[1][:8].encode().hex(" ")
+    assert not any(raw_hex in w for w in wire)
+    assert any("58" in w or "39" in w for w in wire)  # masked letters and digits

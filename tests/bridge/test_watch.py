@@ -78,7 +78,10 @@ def test_a_file_stays_when_its_read_cannot_be_queued(tmp_path):
     assert watcher.scan_once(settle=False) == 1
     assert (inbox / "done" / "scan.png").exists()
     body = queue.peek(20)[-1][1]
-    assert body == {"lane": "desk", "mrz": SPECIMEN_TD3, "source": "image", "read_id": body["read_id"]}
+    assert {k: body[k] for k in ("lane", "mrz", "source", "profile")} == {
+        "lane": "desk", "mrz": SPECIMEN_TD3, "source": "image", "profile": "image",
+    }
+    assert body["read_id"] and body["received_at"]
 
 
 def test_files_still_being_written_wait_for_a_stable_size(tmp_path):

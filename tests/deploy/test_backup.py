@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 
@@ -158,3 +159,18 @@ def test_backup_of_a_missing_database_is_a_clear_error(tmp_path):
     (tmp_path / "blank").write_text("")
     out = run_appliance("backup", str(tmp_path / "x.bak"), "--passphrase-file", str(tmp_path / "blank"), data_dir=tmp_path)
     assert out.returncode == 3 and "empty" in out.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to hand files to another owner")
+def test_restore_as_root_gives_files_to_the_service_user(scan_writer, data_dir, tmp_path):
+    """Run as root, a restore leaves every file it wrote owned by the data directory's owner."""
+    scan_writer.write_one(1)
+    bak = tmp_path / "box.bak"
+    create_backup(data_dir, bak)
+    target = tmp_path / "svc"
+    target.mkdir()
+    os.chown(target, 4242, 4242)
+    restore_backup(bak, target)
+    restore_backup(bak, target)  # a second time: with a safety copy
+    owners = {(p.name, p.stat().st_uid, p.stat().st_gid) for p in target.rglob("*")}
+    assert owners and all(uid == 4242 and gid == 4242 for _, uid, gid in owners), owners

@@ -180,11 +180,11 @@ def test_per_lane_and_loop_modes(appliance_root):
     cfg = r / "etc/border-appliance/appliance.toml"
     saved = cfg.read_text()
     cfg.write_text(saved + '[lanes.north]\nport = "/dev/serial/by-id/usb-Access_IS_OCR315-if00"\n'
-                   '[lanes.south]\nport = "/dev/mrz-south"\n')
+                   '[lanes.south-gate]\nport = "/dev/mrz-south-gate"\n')
     try:
         out = install(r, "--per-lane", "--sync", "loop")
         lanes = sorted(p.name for p in (r / WANTS / "firmware-bridge-lanes.target.wants").iterdir())
-        assert lanes == ["firmware-bridge@north.service", "firmware-bridge@south.service"]
+        assert lanes == ["firmware-bridge@north.service", "firmware-bridge@south\\x2dgate.service"]  # systemd-escape
         wants = sorted(p.name for p in (r / WANTS / "border-appliance.target.wants").iterdir())
         assert "firmware-bridge.service" not in wants and "border-appliance-sync.timer" not in wants
         assert {"firmware-bridge-lanes.target", "border-appliance-sync-loop.service"} <= set(wants)

@@ -117,3 +117,15 @@ def test_generate_is_deterministic():
     lanes = {"b": {"port": "/dev/serial/by-path/platform-usb-0:1.2:1.0-port0"}, "a": {"port": "/dev/serial/by-id/usb-x-if00"}}
     assert generate(lanes) == generate(dict(reversed(list(lanes.items()))))
     assert generate(lanes)[0].index("lane a") < generate(lanes)[0].index("lane b")
+
+
+def test_udevadm_verify_when_available(tmp_path):
+    """systemd 253+ ships `udevadm verify`: run it on the shipped and the generated rules."""
+    probe = subprocess.run(["udevadm", "verify", "--help"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip("`udevadm verify` needs systemd 253 or newer (Debian 12 has 252)")
+    generated = tmp_path / "61-mrz-lanes.rules"
+    generated.write_text(generate({"lane1": {"port": "/dev/serial/by-id/usb-x-if00"}},
+                                  matches={"lane2": "usb:0db5:0139:A1"})[0])
+    out = subprocess.run(["udevadm", "verify", str(RULES), str(generated)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr

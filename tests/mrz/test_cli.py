@@ -143,9 +143,12 @@ def test_real_process_batch_with_binary_and_huge_lines():
         json.dumps({"id": 1, "mrz": TD3}).encode(),
         b"\xff\xfe\x00garbage",
         json.dumps({"id": 2, "mrz": "x" * 1_000_000}).encode(),
+        json.dumps({"id": 3, "mrz": "x" * 10_000}).encode(),
     ]) + b"\n"
     proc = run_process(["--batch"], payload)
     assert proc.returncode == 0, proc.stderr
     out = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [o.get("id") for o in out] == [1, None, 2]
-    assert out[1]["error"] == "bad_json" and out[2]["error"] == "not_an_mrz"
+    assert [o.get("id") for o in out] == [1, None, None, 3]
+    assert out[3]["error"] == "not_an_mrz"
+    assert out[1]["error"] == "bad_json" and out[2]["error"] == "bad_request"
+    assert "longer than" in out[2]["message"]

@@ -432,3 +432,11 @@ def test_trailing_junk_typed_as_non_mrz_characters_is_cut():
     assert res.valid and any("junk after the end" in w for w in res.warnings)
     assert parse(f"{l1}<<\n{l2}").status == "read_error"      # extra fillers: maybe a misread
     assert parse(f"{l1}EXTRA\n{l2}").status == "read_error"   # MRZ letters: maybe a misread
+
+
+def test_punctuation_around_lines_is_removed():
+    l1, l2 = TD3.split("\n")
+    res = parse(f'"{l1}",\n  \u00ab{l2}\u00bb.')
+    assert res.valid and any("punctuation" in w for w in res.warnings)
+    with pytest.raises(NotAnMRZ, match="no line looks like"):
+        parse("...")

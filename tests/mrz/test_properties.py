@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,7 +21,9 @@ CODES = sorted(ISO_CODES - {"DEU"}) + sorted(ICAO_SPECIAL)
 
 letters = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=9)
 alnum = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=9)
-MRZ_SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: MRZ_HYPOTHESIS_EXAMPLES=5000 runs a longer search (the default keeps the suite fast).
+_EXAMPLES = int(os.environ.get("MRZ_HYPOTHESIS_EXAMPLES", "150"))
+MRZ_SETTINGS = settings(max_examples=_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -107,7 +110,7 @@ def _covered_positions(fmt, lines):
     return [(1, i) for i in covered]
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2 * _EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents(), st.data())
 def test_single_character_corruption_is_detected(doc, data):
     """Changing one check-covered character never yields a valid document with other fields.

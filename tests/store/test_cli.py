@@ -81,3 +81,35 @@ def test_console_script_exit_status(data_dir, files):
     found = subprocess.run(cmd + ["documents", "check", "--state", "D", "--number", "C01X00T47"], env=env, capture_output=True)
     missing = subprocess.run(cmd + ["documents", "check", "--state", "D", "--number", "C01X00T48"], env=env, capture_output=True)
     assert (found.returncode, missing.returncode) == (0, 1)
+
+
+def test_check_validates_its_input(capsys, data_dir):
+    code, _, err = run(capsys, "documents", "check", "--state", "12", "--number", "A1")
+    assert code == 2 and "not an ICAO state code" in err
+    code, _, err = run(capsys, "documents", "check", "--state", "FRA", "--number", "<<-")
+    assert code == 2 and "no letters or digits" in err
+
+
+def test_progress_bar_on_a_terminal(data_dir, tmp_path):
+    import pty
+
+    big = write(tmp_path / "d.csv", "".join(f"FRA,P,N{i:08d},lost,,\n" for i in range(20000)))
+    master, slave = pty.openpty()
+    env = {**os.environ, "APPLIANCE_DATA_DIR": str(data_dir)}
+    proc = subprocess.Popen([sys.executable, "-c", "from appliance.cli import main; main()", "lists", "import",
+                             "--list", "sltd", "--format", "documents-csv", str(big)],
+                            env=env, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    out, _ = proc.communicate(timeout=120)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    assert proc.returncode == 0 and b"20000 documents" in out
+    assert b"importing sltd" in seen

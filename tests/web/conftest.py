@@ -183,11 +183,10 @@ class LiveServer:
 
     def close(self):
         """Stop serving."""
-        import time
+        from appliance.cli.service import stop_server
 
         self.app.extensions["appliance"].events.close()
-        time.sleep(0.2)  # let open event streams end before the sockets go
-        self.server.close()
+        stop_server(self.server)
         self.thread.join(5)
 
 

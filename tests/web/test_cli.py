@@ -96,3 +96,41 @@ def test_commands_are_registered():
     ctx = Context(cli)
     for name in ("init", "serve", "demo", "users", "tokens", "audit", "purge", "status"):
         assert cli.get_command(ctx, name) is not None, name
+
+
+def test_serve_runs_waitress_and_stops_cleanly(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).parent / "appliance"
+    env = {**os.environ, "APPLIANCE_DATA_DIR": str(tmp_path / "box")}
+    subprocess.run([str(exe), "init", "--admin-password", "serve-admin-pw"], env=env, check=True, capture_output=True)
+    with subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", "0"], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        _drive(proc)
+
+
+def _drive(proc) -> None:
+    import signal
+    import subprocess
+
+    import requests
+
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("serving on http://127.0.0.1:"), line + proc.stderr.read()
+        url = line.split()[-1]
+        resp = requests.get(f"{url}/api/v1/health", timeout=5)
+        assert resp.status_code == 200 and resp.json()["status"] == "ok"
+        assert "waitress" in resp.headers.get("Server", "") or resp.headers.get("Server") == "border-appliance"
+        assert requests.get(f"{url}/api/v1/status", timeout=5).status_code == 401
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert "Traceback" not in proc.stderr.read()

@@ -177,9 +177,9 @@
             (m.suppressed ? " · suppressed as a false positive until " + m.suppressed.expires_at : "") }));
         var side = el("div", { class: "side-by-side" },
           el("div", { class: "who-box" }, el("h4", { text: "Traveller (document)" }), el("table", {}, el("tbody", {}, FIELDS.filter(function (f) { return doc[f[0]]; }).map(function (f) {
-            return el("tr", {}, el("th", { text: f[1] }), el("td", { text: String(doc[f[0]]) }));
+            return el("tr", {}, el("th", { text: f[1] }), el("td", { text: String(doc[f[0]]).replace(/<+$/, "") }));
           })))),
-          el("div", { class: "who-box listed" }, el("h4", { text: m.kind === "document" ? "Lost/stolen document record" : "Listed entry" }), entryTable(m)));
+          el("div", { class: "who-box listed" }, el("h4", { text: m.kind !== "document" ? "Listed entry" : ((m.evidence || {}).status === "listed_person" ? "Document of a listed person" : "Lost/stolen document record") }), entryTable(m)));
         card.appendChild(side);
         var rows = evidenceRows(m, doc);
         if (rows.length) {

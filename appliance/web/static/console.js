@@ -57,7 +57,10 @@
     var tiles = clear($("tiles"));
     tiles.appendChild(tile("Readers", up + " / " + lanes.length + " connected", lanes.filter(function (l) { return l.state !== "connected" || l.silent; }).map(function (l) { return l.name + ": " + (l.silent && l.state !== "unknown" ? "silent" : l.state); }).join(", "), lanes.length && up < lanes.length ? "bad" : ""));
     tiles.appendChild(tile("Lists", lists.length + " list" + (lists.length === 1 ? "" : "s"), stale ? stale + " stale" : (lists.length ? "all current" : "no list loaded"), !lists.length || stale ? "bad" : ""));
-    tiles.appendChild(tile("Sync queue", String(sync.outbox_depth), (sync.outbox_priority_depth ? sync.outbox_priority_depth + " hit(s) waiting · " : "") + (syncState.last_success_at ? "last sync " + App.fmtTime(syncState.last_success_at) : (syncState.state || "not enrolled")), sync.outbox_priority_depth ? "warn" : ""));
+    var syncWords = (syncState.enrolled === false ? "not enrolled with a hub" : "link " + (syncState.state || "unknown")) +
+      (syncState.last_success ? " · last sync " + App.fmtTime(syncState.last_success) : "") + (syncState.alarm_count ? " · " + syncState.alarm_count + " alarm(s)" : "");
+    tiles.appendChild(tile("Sync queue", String(sync.outbox_depth) + " waiting", (sync.outbox_priority_depth ? sync.outbox_priority_depth + " hit(s) · " : "") + syncWords,
+      syncState.alarm_count ? "bad" : (sync.outbox_priority_depth || syncState.enrolled === false ? "warn" : "")));
     tiles.appendChild(tile("Disk", disk.used_pct + " % used", App.fmtBytes(disk.free) + " free · database " + App.fmtBytes(m.database_bytes), disk.used_pct > 90 ? "bad" : disk.used_pct > 75 ? "warn" : ""));
     tiles.appendChild(tile("Memory", App.fmtBytes(mem.available) + " free", "of " + App.fmtBytes(mem.total) + " · service " + App.fmtBytes(mem.process_rss), mem.available && mem.total && mem.available / mem.total < 0.1 ? "bad" : ""));
     tiles.appendChild(tile("Clock (UTC)", m.clock.utc.slice(11, 19), m.clock.utc.slice(0, 10) + (m.clock.ntp_synchronized ? " · NTP synchronised" : " · not NTP synchronised"), m.clock.ntp_synchronized ? "" : "warn"));
@@ -109,7 +112,13 @@
   function renderSync(d) {
     var s = d.sync || {}, st = s.state || {};
     var rows = [el("tr", {}, el("th", { text: "Outbox depth" }), cell(s.outbox_depth)), el("tr", {}, el("th", { text: "Hits waiting" }), cell(s.outbox_priority_depth))];
-    Object.keys(st).forEach(function (k) { var v = st[k]; rows.push(el("tr", {}, el("th", { text: k.replace(/_/g, " ") }), cell(typeof v === "object" && v !== null ? JSON.stringify(v) : v))); });
+    Object.keys(st).forEach(function (k) {
+      var v = st[k];
+      if (Array.isArray(v)) {
+        v = v.length ? v.map(function (x) { return typeof x === "object" && x !== null ? (x.name || x.kind || x.message || JSON.stringify(x)) + (x.version ? " v" + x.version : "") + (x.stale ? " (stale)" : "") + (x.resolved_at === null ? " (open)" : "") : String(x); }).join(", ") : "none";
+      } else if (typeof v === "object" && v !== null) { v = JSON.stringify(v); }
+      rows.push(el("tr", {}, el("th", { text: k.replace(/_/g, " ") }), cell(v)));
+    });
     $("sync-info").replaceChildren(el("table", { class: "grid" }, el("tbody", {}, rows)));
   }
 

@@ -1,0 +1,63 @@
+"""``appliance sync --loop`` as a real process: hits pushed at once, link changes logged once, clean stop."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import subprocess
+import time
+
+from sync.client import state
+from sync.client.runner import sync_once
+from sync.errors import HubUnreachable
+
+from .box import FAST
+from .conftest import script
+from .test_sync_e2e import enrolled_box, hub_cmd
+
+
+def test_loop_pushes_hits_at_once_and_stops_on_sigterm(hub_dir, served_hub, tmp_path):
+    box = enrolled_box(hub_dir, tmp_path, served_hub.url)
+    config = tmp_path / "appliance.toml"
+    config.write_text("[sync]\ninterval_seconds = 3600\n", encoding="utf-8")
+    env = {**box.env(), "APPLIANCE_CONFIG": str(config)}
+    proc = subprocess.Popen([script("appliance"), "sync", "--loop"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not state.get(box.db, "last_success"):
+            time.sleep(0.2)  # the loop's first exchange is done
+        box.scan(1)
+        box.scan(2, hit=True)  # the routine record waits for the next interval; the hit goes at once
+        deadline = time.monotonic() + 20
+        row = {}
+        while time.monotonic() < deadline:
+            row = json.loads(hub_cmd(hub_dir, "appliances", "list", "--json"))[0]
+            if row["hits"]:
+                break
+            time.sleep(0.3)
+        assert row["hits"] == 1 and row["records"] == 1
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+
+
+def test_offline_and_online_are_logged_once(hub_dir, served_hub, tmp_path, caplog):
+    box = enrolled_box(hub_dir, tmp_path, served_hub.url)
+    caplog.set_level(logging.INFO, logger="sync.client.state")
+    sync_once(box.db, box.data_dir, FAST, delays=())
+    served_hub.stop()
+    for _ in range(3):
+        try:
+            sync_once(box.db, box.data_dir, FAST, delays=())
+        except HubUnreachable:
+            pass
+    served_hub.start()
+    for _ in range(2):
+        sync_once(box.db, box.data_dir, FAST, delays=())
+    messages = [r.getMessage() for r in caplog.records if r.name == "sync.client.state"]
+    assert sum("unreachable" in m for m in messages) == 1
+    assert sum("link is up" in m for m in messages) == 2  # first contact ever, then the return
