@@ -18,12 +18,15 @@ sends a document only once armed by the Continuous Reading command, like the dev
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import random
 import select
 import shutil
+import struct
 import tempfile
+import termios
 import threading
 import time
 import tty
@@ -141,6 +144,7 @@ class VirtualScanner:
                 self._write(self._noise())
             self.sent += 1
         if "disconnect" in faults:
+            self._drain()  # a USB reader's bytes reach the host before its cable is pulled
             self.unplug()
             self._stop.wait(self.unplug_seconds)
             self.replug()
@@ -189,6 +193,26 @@ class VirtualScanner:
                     return
             if not self.loop:
                 return
+
+    def _drain(self, timeout: float = 1.0) -> None:
+        """Wait until the host has read what was sent (or ``timeout`` passed)."""
+        if not self.pty_path or not self.host_connected():
+            return
+        try:
+            fd = os.open(self.pty_path, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+        except OSError:
+            return
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                pending = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+                if not pending:
+                    return
+                time.sleep(0.005)
+        except OSError:
+            return
+        finally:
+            os.close(fd)
 
     def _wait_for_host(self) -> bool:
         """Block until a host has the port open (then let it finish opening); False on stop."""

@@ -84,10 +84,13 @@ def _unescape(text: str) -> str:
 def _human(res: MRZResult) -> str:
     """A readable field table for one result."""
     head = f"MRZ {_STATUS_TEXT[res.status]}"
+    parsed = bool(res.format or res.checks)
     if res.format:
         head += f"  (format {res.format})"
+    elif parsed:
+        head += "  (national layout, not ICAO Doc 9303)"
     out = [head]
-    if res.format:
+    if parsed:
         width = max(len(label) for _, label in _LABELS) + 2
         for key, label in _LABELS:
             if key == "optional_data_2" and res.format != "TD1":

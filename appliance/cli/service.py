@@ -102,6 +102,7 @@ def serve(data_dir, host, port, threads):
     ctx = app.extensions["appliance"]
     server_cfg = ctx.config["server"]
     configure(ctx.config["appliance"]["log_level"])
+    ctx.warm_up()
     run_server(app, host or server_cfg["host"], server_cfg["port"] if port is None else port, threads or server_cfg["threads"],
                on_ready=lambda url: (sdnotify.ready(f"serving on {url}"), click.echo(f"serving on {url}"), sys.stdout.flush()),
                watchdog=sdnotify.Watchdog(lambda: _healthy(ctx)))

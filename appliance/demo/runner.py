@@ -120,7 +120,7 @@ class DemoLane:
     def stop(self) -> None:
         """Stop feeding, reading, delivering and reporting."""
         self._stop.set()
-        for part in (self.runner, self.reporter, self.deliverer, self.scanner):
+        for part in (self.reporter, self.runner, self.deliverer, self.scanner):
             try:
                 part.stop()
             except Exception:  # noqa: BLE001
@@ -150,6 +150,7 @@ class Demo:
         self.app = create_app({"DATA_DIR": self.data_dir})
         ctx = self.app.extensions["appliance"]
         content = load_demo_content(ctx)
+        ctx.warm_up()
         try:
             self.server = waitress.create_server(self.app, host=self.host, port=self.port,
                                                  threads=int(ctx.config["server"]["threads"]), ident="border-appliance-demo")

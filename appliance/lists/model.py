@@ -99,14 +99,23 @@ class IdentityDocument:
     note: str | None = None
 
     @property
+    def numbers(self) -> list[str]:
+        """Normalised numbers this document is indexed under: each number in the (free) text, then the whole text."""
+        from .common_numbers import document_numbers
+
+        return document_numbers(self.number)
+
+    @property
     def normalized(self) -> str:
-        """The number reduced to A-Z0-9."""
-        return normalize_number(self.number)
+        """The document's number reduced to A-Z0-9 ('OB 0243318 (expired)' -> 'OB0243318')."""
+        numbers = self.numbers
+        return numbers[0] if numbers else normalize_number(self.number)
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (with the normalised number for convenience)."""
+        """JSON-ready dict (with the normalised number and all indexed forms for convenience)."""
         d = asdict(self)
         d["normalized"] = self.normalized
+        d["numbers"] = self.numbers
         return d
 
     @classmethod

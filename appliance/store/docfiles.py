@@ -247,7 +247,8 @@ def reader(path: Path) -> sqlite3.Connection:
         cache = _local.conns = {}
     conn = cache.get(path)
     if conn is None:
-        conn = sqlite3.connect(str(path), check_same_thread=False)
+        # mode=rw: never create an empty file in place of a missing list
+        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, check_same_thread=False)
         conn.execute("PRAGMA query_only = 1")
         conn.execute("PRAGMA cache_size = -8192")
         cache[path] = conn

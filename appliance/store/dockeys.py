@@ -16,7 +16,6 @@ signed integer and ``pfx`` a 16-bit HMAC tag of the prefix (0 when there is none
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass
 
@@ -35,6 +34,7 @@ class Hasher:
 
     def __init__(self, key: bytes | None):
         self.key = key
+        self._pfx: dict[str, int] = {}
 
     @property
     def hashed(self) -> bool:
@@ -45,7 +45,7 @@ class Hasher:
         """Key value of ``rest`` for ``state``."""
         if self.key is None:
             return encode_num(rest)
-        digest = hmac.new(self.key, f"{state}:{rest}".encode(), hashlib.sha256).digest()
+        digest = hmac.digest(self.key, f"{state}:{rest}".encode(), "sha256")
         return int.from_bytes(digest[:8], "big", signed=True)
 
     def pfx(self, prefix: str):
@@ -54,8 +54,12 @@ class Hasher:
             return prefix
         if not prefix:
             return 0
-        digest = hmac.new(self.key, f"p:{prefix}".encode(), hashlib.sha256).digest()
-        return int.from_bytes(digest[:2], "big") or 1
+        tag = self._pfx.get(prefix)
+        if tag is not None:
+            return tag
+        digest = hmac.digest(self.key, f"p:{prefix}".encode(), "sha256")
+        tag = self._pfx[prefix] = int.from_bytes(digest[:2], "big") or 1
+        return tag
 
 
 PLAIN = Hasher(None)

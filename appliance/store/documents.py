@@ -10,6 +10,7 @@ from ..lists.docnumbers import normalize_number, normalize_type, state_from_code
 from . import docfiles
 from .dockeys import PLAIN, Probe, probes, row_matches
 from .hashing import hasher_for
+from .errors import ListUnavailable
 from .lists import data_dir_of
 
 log = logging.getLogger(__name__)
@@ -67,16 +68,17 @@ def lookup(db, issuing_state: str, number: str, document_type: str | None = None
         path = data_dir / docfiles.LISTS_DIR / storage
         current.add(path)
         list_probes = probes(state, query, _keyed(data_dir)) if hashed else plain_probes
-        conn = docfiles.reader(path)
         for p in list_probes:
             try:
-                found = conn.execute(
+                found = docfiles.reader(path).execute(
                     "SELECT pfx, kind, info, ref, tail, num FROM docs WHERE state = ? AND num = ?",
                     (p.state_code, p.num),
                 ).fetchall()
-            except sqlite3.OperationalError:
-                log.warning("documents list %s cannot be read", name)
-                break
+            except sqlite3.Error as exc:
+                log.error("documents list %s cannot be read: %s", name, exc)
+                docfiles.prune(current - {path})
+                raise ListUnavailable(f"documents list {name!r} cannot be read ({exc}); "
+                                      f"re-import it or let the sync client fetch a snapshot") from None
             for pfx, kind_code, info, ref, tail, num in found:
                 how = row_matches(p, query, pfx, kind_code, dtype)
                 if how is None:

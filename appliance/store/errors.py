@@ -21,3 +21,7 @@ class ListKindMismatch(StoreError):
 
 class HashKeyError(StoreError):
     """The document hashing key is missing or unreadable."""
+
+
+class ListUnavailable(StoreError):
+    """A documents list's file is missing or unreadable: its documents cannot be checked."""

@@ -106,6 +106,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(WebError)
     def web_error(exc: WebError):
+        """A WebError as JSON (API) or a page / login redirect (browser)."""
         if not wants_json():
             if exc.status == 401:
                 return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
@@ -120,6 +121,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        """Werkzeug's 404, 405, 413 ... with a stable code."""
         code = (exc.name or "error").lower().replace(" ", "_")
         if not wants_json():
             return error_page(exc.code or 500, code, exc.description or exc.name)
@@ -129,6 +131,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def internal_error(exc: Exception):
+        """Anything unexpected: logged, answered without a traceback."""
         log.error("internal error on %s %s: %s", request.method, request.path, type(exc).__name__)
         log.debug("internal error", exc_info=True)
         if not wants_json():

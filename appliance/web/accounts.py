@@ -193,6 +193,8 @@ def _token_dict(row) -> dict:
 
 def get_token(db, token_id: int) -> dict:
     """One token record by id (never the token itself)."""
+    if not 0 < token_id < 2**63:
+        raise NotFound("no such token", code="token_not_found")
     row = db.execute(f"SELECT {_TOKEN_COLS} FROM api_tokens WHERE id = ?", [token_id]).fetchone()
     if not row:
         raise NotFound("no such token", code="token_not_found")

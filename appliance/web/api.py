@@ -30,6 +30,10 @@ def json_body() -> dict:
     body = request.get_json(silent=True, force=True)
     if not isinstance(body, dict):
         raise ValidationError("the body must be a JSON object", code="invalid_json")
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, ValueError):
+        raise ValidationError("the body holds text that is not valid Unicode", code="invalid_json") from None
     return body
 
 
@@ -90,7 +94,14 @@ def post_scan():
     lane, mrz, source, read_id = scans.parse_scan_body(json_body())
     require_lane(lane)
     scan, created = scans.submit(ctx(), g.principal, lane, mrz, source, read_id)
-    return jsonify(scan), (201 if created else 200)
+    return jsonify(_for_principal(scan)), (201 if created else 200)
+
+
+def _for_principal(scan: dict) -> dict:
+    """Machines get the whole screening result; people see match details only in the audited hit card."""
+    if g.principal.kind == "user":
+        scan = {**scan, "matches": [scans.summarise_match(m) for m in scan.get("matches") or []]}
+    return scan
 
 
 @bp.post("/scans/image")
@@ -119,7 +130,7 @@ def post_scan_image():
         return jsonify({"error": "image_unreadable", "message": "the MRZ could not be read with every check passing; confirm it by hand",
                         "best_guess": read.best_guess, "elapsed_ms": read.elapsed_ms}), 422
     scan, created = scans.submit(ctx(), g.principal, lane, read.mrz, "image", None)
-    return jsonify(scan), 201
+    return jsonify(_for_principal(scan)), 201
 
 
 @bp.get("/scans")

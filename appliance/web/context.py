@@ -50,7 +50,6 @@ class Appliance:
         self.started = time.time()
         self._screener = None
         self._screener_lock = threading.Lock()
-        self.lane_runners: dict = {}
 
     # -- database -------------------------------------------------------------------
     def reader(self):
@@ -101,12 +100,14 @@ class Appliance:
                     self._screener = Screener(self.db_path, self.config)
         return self._screener
 
+    def warm_up(self) -> None:
+        """Open the screening engine now, so the first scan is as fast as the others."""
+        try:
+            self.screener
+        except ImportError as exc:
+            log.warning("screening engine not available: %s", exc.name)
+
     def close(self) -> None:
-        """Stop lane runners and close the writer connection."""
-        for runner in list(self.lane_runners.values()):
-            try:
-                runner.stop()
-            except Exception:  # noqa: BLE001 - shutting down regardless
-                log.debug("lane runner stop failed", exc_info=True)
+        """End event streams and close the writer connection."""
         self.events.close()
         self._writer.conn.close()

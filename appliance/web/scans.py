@@ -123,8 +123,14 @@ def scan_view(row: dict, *, full: bool = False, dispositions: list | None = None
     return out
 
 
+#: Largest id SQLite can hold; larger path parameters are simply not found.
+MAX_ID = 2**63 - 1
+
+
 def get_scan_row(db, scan_id: int) -> dict:
     """One stored scan."""
+    if not 0 < scan_id <= MAX_ID:
+        raise NotFound(f"no scan {scan_id}", code="scan_not_found")
     row = db.execute(f"SELECT {_SCAN_COLS} FROM scans WHERE id = ?", [scan_id]).fetchone()
     if not row:
         raise NotFound(f"no scan {scan_id}", code="scan_not_found")

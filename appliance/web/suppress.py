@@ -93,6 +93,8 @@ _COLS = "id, doc_key, list_name, entry_ref, scan_id, reason, days, status, reque
 
 def get(db, sup_id: int) -> dict:
     """One suppression record."""
+    if not 0 < sup_id < 2**63:
+        raise NotFound(f"no suppression {sup_id}", code="suppression_not_found")
     row = db.execute(f"SELECT {_COLS} FROM suppressions WHERE id = ?", [sup_id]).fetchone()
     if not row:
         raise NotFound(f"no suppression {sup_id}", code="suppression_not_found")

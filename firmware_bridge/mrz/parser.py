@@ -25,6 +25,8 @@ def parse_mrz(text, *, today: _dt.date | None = None) -> MRZResult:
     today = today or _dt.date.today()
     if isinstance(today, _dt.datetime):
         today = today.date()
+    elif isinstance(today, str):
+        today = _dt.date.fromisoformat(today)
     norm = normalise(text)
     result = MRZResult(warnings=list(norm.warnings))
     if norm.format is None:

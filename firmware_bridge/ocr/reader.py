@@ -21,7 +21,7 @@ from . import preprocess as pp
 from . import region as rg
 from .loader import load
 from . import glyphs
-from .structure import LAYOUT, Candidate, candidates, evaluate, with_template
+from .structure import LAYOUT, Candidate, ambiguous, candidates, evaluate, with_template
 from .tess import engine
 
 log = logging.getLogger(__name__)
@@ -154,7 +154,7 @@ def _consensus(votes: dict[str, list[list[str]]]) -> Candidate | None:
                 row.append(counts[0][0])
             lines.append("".join(row))
         cand = evaluate(fmt, lines, name_confirmed=True)
-        if cand.valid and cand.codes_known:
+        if cand.valid and cand.codes_known and not ambiguous(fmt, lines) and fmt not in _GLYPH_ONLY:
             return cand
     return None
 
@@ -224,7 +224,7 @@ def read_gray(gray: np.ndarray, *, max_passes: int = MAX_PASSES,
         for cand in cands:
             if best is None or cand.score() > best.score():
                 best = cand
-            if cand.valid and (where := evidence.trusted(cand, desc)):
+            if cand.valid and not cand.ambiguous and (where := evidence.trusted(cand, desc)):
                 found = cand
                 break
         if found:

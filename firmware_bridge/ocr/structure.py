@@ -63,6 +63,8 @@ class Candidate:
     corrected: bool = False
     codes_known: bool = True
     verified: bool = False  # unprotected fields confirmed by the glyph recogniser
+    raw: list[str] | None = None  # Tesseract's lines before fitting them to the layout
+    ambiguous: bool = False  # another reading with swapped look-alikes passes the checks too
 
     @property
     def text(self) -> str:
@@ -120,9 +122,12 @@ def guess_formats(lines: list[str]) -> list[tuple[str, list[str]]]:
                     continue
                 if fmt in ("TD3", "TD2") and first == "V":
                     continue
-                found.append((abs(avg - width), fmt, group))
+                found.append((sum(abs(len(x) - width) for x in group) / count, fmt, group))
     found.sort(key=lambda t: t[0])
-    return [(fmt, group) for _, fmt, group in found]
+    if not found:
+        return []
+    closest = found[0][0]
+    return [(fmt, group) for dist, fmt, group in found if dist <= closest + 3]
 
 
 LAYOUT = {"TD1": (3, 30), "TD2": (2, 36), "TD3": (2, 44), "MRVA": (2, 44), "MRVB": (2, 36)}
@@ -178,7 +183,11 @@ def _clean_fillers(field_text: str, name: bool) -> str:
                 if chars[i] in _CHEVRON_LOOKALIKES:
                     chars[i] = "<"
         return "".join(chars)
-    # Other fields: a look-alike between fillers (or in a run of them) is a filler.
+    # Other fields: a run of fillers and look-alikes (two fillers or more) is all fillers,
+    for m in re.finditer(r"[<KX]{3,}", field_text):
+        if m.group().count("<") >= 2:
+            chars[m.start():m.end()] = "<" * (m.end() - m.start())
+    # and a look-alike between fillers is a filler.
     for i, ch in enumerate(chars):
         if ch in _CHEVRON_LOOKALIKES:
             left = chars[i - 1] if i else ""
@@ -354,15 +363,70 @@ def candidates(text: str) -> list[Candidate]:
         for combo in itertools.islice(itertools.product(*per_line), 24):
             lines = shape(fmt, combo)
             cand = evaluate(fmt, lines)
+            cand.raw = list(group)
             if not cand.valid and cand.name_clean:
                 fixed = _twin_fixes(fmt, lines)
                 if fixed is not None:
                     cand = fixed
+            cand.ambiguous = cand.valid and ambiguous(fmt, cand.lines)
             out.append(cand)
             if cand.valid:
                 return _unique_valid(out)
     out.sort(key=lambda c: c.score(), reverse=True)
     return out
+
+
+_AMBIGUOUS_TWINS = {"0": "O", "O": "0", "1": "I", "I": "1", "5": "S", "S": "5", "8": "B", "B": "8",
+                    "2": "Z", "Z": "2"}
+
+
+def ambiguous(fmt: str, lines: list[str], reads: list | None = None) -> bool:
+    """True when swapping one or two look-alikes (O/0, I/1, S/5, B/8, Z/2) also passes every check.
+
+    7-3-1 check digits cannot see two such swaps that cancel out. Positions where the
+    glyph recogniser clearly prefers the character read are not counted as doubtful.
+    """
+    spots = []
+    for li, (line, cls) in enumerate(zip(lines, CLASSES[fmt])):
+        for i, (ch, c) in enumerate(zip(line, cls)):
+            if c != "X" or ch not in _AMBIGUOUS_TWINS:
+                continue
+            if reads is not None and _glyph_prefers(reads[li], i, ch, _AMBIGUOUS_TWINS[ch]):
+                continue
+            spots.append((li, i))
+    if len(spots) < 1:
+        return False
+    spots = spots[:12]
+    for k in (1, 2):
+        for combo in itertools.combinations(spots, k):
+            trial = [list(x) for x in lines]
+            for li, i in combo:
+                trial[li][i] = _AMBIGUOUS_TWINS[trial[li][i]]
+            if evaluate(fmt, ["".join(x) for x in trial], True).valid:
+                return True
+    return False
+
+
+def _glyph_prefers(read, i: int, ch: str, twin: str, margin: float = 0.03) -> bool:
+    """The glyph recogniser scores ``ch`` clearly above ``twin`` at cell ``i``."""
+    from .glyphs import CHARSET
+
+    row = read.matrix[i]
+    return float(row[CHARSET.index(ch)] - row[CHARSET.index(twin)]) >= margin
+
+
+def align(read: str, grid: str) -> str:
+    """Fit ``read`` onto ``grid``'s positions: where lengths differ locally, ``grid`` fills in."""
+    if len(read) == len(grid):
+        return read
+    out = []
+    matcher = difflib.SequenceMatcher(None, read, grid, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
+            out.append(read[i1:i2])
+        else:
+            out.append(grid[j1:j2])
+    return "".join(out)
 
 
 def _confident_agreement(lines: list[str], tpl_lines: list[str], reads: list) -> bool:
@@ -440,6 +504,12 @@ def with_template(cand: Candidate, reads: list) -> list[Candidate]:
     fmt = cand.fmt
     name_line, start, end = NAME_FIELD[fmt]
     tpl_lines = shape(fmt, [r.text for r in reads])
+    if cand.raw:
+        # re-align Tesseract's own lines on the template's grid (it drops and adds fillers)
+        aligned = shape(fmt, [align(raw, t.text) for raw, t in zip(cand.raw, reads)])
+        redo = evaluate(fmt, aligned)
+        redo.raw = cand.raw
+        cand = redo
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
     row = tpl_lines[name_line]
     tpl_lines[name_line] = row[:start] + reads[name_line].best_of(start, end, letters) + row[end:]
@@ -475,15 +545,16 @@ def with_template(cand: Candidate, reads: list) -> list[Candidate]:
         if fixed is not None:
             merged = fixed
             merged.verified = _confident_agreement(merged.lines, tpl_lines, reads)
+    merged.ambiguous = merged.valid and ambiguous(fmt, merged.lines, reads)
     out.append(merged)
     # 2. the template read alone (needs a second pass to confirm it)
     alone = evaluate(fmt, tpl_lines, name_sure)
     alone.name_clean = alone.name_clean and name_sure
-    alone.corrected = True
     if not alone.valid and alone.name_clean:
         fixed = _twin_fixes(fmt, tpl_lines, True)
         if fixed is not None:
             alone = fixed
+    alone.ambiguous = alone.valid and ambiguous(fmt, alone.lines, reads)
     out.append(alone)
     out.append(cand)
     out.sort(key=lambda c: c.score(), reverse=True)

@@ -55,9 +55,10 @@ def _checkin(db, session: HubSession) -> None:
     session.post_json("/api/v1/checkin", body)
 
 
-def sync_once(db, data_dir: str | Path, settings: SyncSettings, *, delays=RETRY_DELAYS) -> dict:
+def sync_once(db, data_dir: str | Path, settings: SyncSettings, *, delays=RETRY_DELAYS, session: HubSession | None = None) -> dict:
     """Push hits, update lists, upload the rest, check in. Raise a SyncError unless all of it completed."""
-    session = open_session(db, settings)
+    own = session is None
+    session = session or open_session(db, settings)
     try:
         session.get_json("/healthz")  # first contact fails fast; retries are for a link that was up
         hits = upload(db, session, batch_size=settings.batch_size, min_priority=outbox.PRIORITY_HIT, delays=delays)
@@ -70,11 +71,12 @@ def sync_once(db, data_dir: str | Path, settings: SyncSettings, *, delays=RETRY_
     except HubRefused as exc:
         state.put(db, last_attempt=state.now_iso(), last_error=str(exc))
         raise
-    except UpdateRefused as exc:
+    except UpdateRefused:
         state.set_link(db, True)
         raise
     finally:
-        session.close()
+        if own:
+            session.close()
     state.set_link(db, True)
     result = {"hits_sent": hits, "records_sent": hits + sent, "queue_depth": outbox.depth(db), **lists}
     if lists["refused"]:
@@ -82,16 +84,18 @@ def sync_once(db, data_dir: str | Path, settings: SyncSettings, *, delays=RETRY_
     return result
 
 
-def push_hits(db, settings: SyncSettings) -> int:
+def push_hits(db, settings: SyncSettings, *, session: HubSession | None = None) -> int:
     """Send pending hits now (the loop calls this as soon as a hit is queued)."""
-    session = open_session(db, settings)
+    own = session is None
+    session = session or open_session(db, settings)
     try:
         sent = upload(db, session, batch_size=settings.batch_size, min_priority=outbox.PRIORITY_HIT, delays=())
     except HubUnreachable as exc:
         state.set_link(db, False, str(exc))
         raise
     finally:
-        session.close()
+        if own:
+            session.close()
     state.set_link(db, True)
     return sent
 
@@ -103,19 +107,27 @@ def backoff(failures: int, settings: SyncSettings) -> float:
 
 def loop(db, data_dir: str | Path, settings: SyncSettings, stop: threading.Event | None = None) -> None:
     """Exchange every ``interval_seconds``; back off while the hub is unreachable; push hits at once."""
+    stop = stop or threading.Event()
+    session = open_session(db, settings)  # one session (and connection pool) for the life of the loop
+    try:
+        _loop(db, data_dir, settings, stop, session)
+    finally:
+        session.close()
+
+
+def _loop(db, data_dir, settings: SyncSettings, stop: threading.Event, session: HubSession) -> None:
     from ..errors import SyncError
 
-    stop = stop or threading.Event()
     failures = 0
     while not stop.is_set():
         try:
-            result = sync_once(db, data_dir, settings)
+            result = sync_once(db, data_dir, settings, session=session)
             failures = 0
             log.debug("sync done: %s", result)
             wait = settings.interval_seconds
         except HubUnreachable:
             failures += 1
-            wait = min(backoff(failures, settings), settings.interval_seconds) if failures < 3 else backoff(failures, settings)
+            wait = backoff(failures, settings)
         except NotEnrolled:
             raise
         except SyncError as exc:
@@ -129,7 +141,7 @@ def loop(db, data_dir: str | Path, settings: SyncSettings, stop: threading.Event
                 continue
             if outbox.pending_hits(db):
                 try:
-                    push_hits(db, settings)
+                    push_hits(db, settings, session=session)
                     failures = 0
                 except HubUnreachable:
                     next_hit_try = time.monotonic() + min(backoff(failures + 1, settings), 60.0)

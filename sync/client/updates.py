@@ -8,8 +8,10 @@ import os
 from pathlib import Path
 
 from ..errors import HubRefused, HubUnreachable, ManifestRefused, PayloadError, ProtocolError, SignatureError, SyncError
+from appliance.errors import ApplianceError
+
 from ..protocol.manifest import check_index, check_manifest
-from ..protocol.payload import decode_payload
+from ..protocol.payload import open_payload
 from . import keyring, state
 from .transport import HubSession
 
@@ -115,23 +117,36 @@ def _removal(kind: str, key: str):
     return key
 
 
-def _apply(db, body: dict, upserts: list[dict], removals: list[str], source: str) -> None:
-    """Apply a verified change set and record it, all in one transaction."""
+def _apply(db, body: dict, data: bytes, source: str) -> None:
+    """Apply a verified payload in one transaction, inflating it as the store consumes it."""
     from appliance.lists.model import DocumentRecord, WatchlistEntry
     from appliance.store.changes import apply_changes
 
+    header, removals, upserts = open_payload(data)
+    if (header.get("list"), header.get("version"), header.get("base_version"), header.get("full")) != (
+        body["list"], body["version"], body["base_version"], body["full"]
+    ) or len(removals) != body["removals"]:
+        raise PayloadError("payload header or counts do not match the signed manifest")
     cls = DocumentRecord if body["kind"] == "documents" else WatchlistEntry
-    try:
-        objects = [cls.from_dict(r) for r in upserts]
-    except (TypeError, ValueError, KeyError) as exc:
-        raise PayloadError(f"payload record does not fit the {body['kind']} model: {type(exc).__name__}") from None
+
+    def objects():
+        n = 0
+        for rec in upserts:
+            try:
+                yield cls.from_dict(rec)
+            except (TypeError, ValueError, KeyError) as exc:
+                raise PayloadError(f"payload record does not fit the {body['kind']} model: {type(exc).__name__}") from None
+            n += 1
+        if n != body["upserts"]:  # raised inside apply_changes: its transaction rolls back
+            raise PayloadError("payload holds a different number of records than its signed manifest")
+
     name = body["list"]
     log.info("applying %s version %d (%s, %d upserts, %d removals)", name, body["version"],
-             "snapshot" if body["full"] else f"delta from {body['base_version']}", len(objects), len(removals))
+             "snapshot" if body["full"] else f"delta from {body['base_version']}", body["upserts"], len(removals))
     # apply_changes owns its transaction: the list store moves from the old version to the new one
     # atomically. The bookkeeping below may lag after a crash; the store's version is authoritative.
     apply_changes(
-        db, name, kind=body["kind"], version=str(body["version"]), upserts=objects,
+        db, name, kind=body["kind"], version=str(body["version"]), upserts=objects(),
         removals=[_removal(body["kind"], k) for k in removals], full=bool(body["full"]),
         published_at=body["created"], source=source, format=body["format"],
     )
@@ -176,15 +191,13 @@ def update_list(db, session: HubSession, data_dir: Path, name: str, source: str)
         raise UpdateRefused(f"{name}: manifest refused: {exc}") from None
     try:
         data = download(session, data_dir, body["payload_sha256"], body["payload_size"])
-        header, upserts, removals = decode_payload(data)
-        if (header.get("list"), header.get("version"), header.get("base_version"), header.get("full")) != (
-            name, body["version"], body["base_version"], body["full"]
-        ) or len(upserts) != body["upserts"] or len(removals) != body["removals"]:
-            raise PayloadError("payload header or counts do not match the signed manifest")
-        _apply(db, body, upserts, removals, source)
+        _apply(db, body, data, source)
     except PayloadError as exc:
         state.raise_alarm(db, "payload_mismatch", str(exc), name)
         raise UpdateRefused(f"{name}: {exc}") from None
+    except ApplianceError as exc:  # the list store refused the change set (rolled back)
+        state.raise_alarm(db, "apply_failed", f"the list store refused the update: {exc}", name)
+        raise UpdateRefused(f"{name}: the list store refused the update: {exc}") from None
     (Path(data_dir) / "sync" / "downloads" / f"{body['payload_sha256']}.part").unlink(missing_ok=True)
     state.resolve_alarms(db, name)
     log.info("%s is now at version %d", name, body["version"])

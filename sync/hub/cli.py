@@ -175,6 +175,8 @@ def lists_publish(data_dir, database, list_name, fmt, files, as_json) -> None:
     kind, recs = read_list_files(fmt, files)
     source = ", ".join(Path(f).name for f in files)
     summary = hub_lists.publish(hub.db, list_name, kind=kind, fmt=fmt, records=recs, source=source)
+    summary["payloads"] = [{"base_version": p["base_version"], "bytes": p["size"], "full": p["full"]}
+                           for p in hub_lists.prebuild(hub.db, list_name, hub.settings.full_snapshot_ratio)]
     if as_json:
         _echo_json(summary)
     else:

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import re
+import threading
 from typing import Iterable
 
 from ..protocol.canonical import canonical_json, iso, utcnow
@@ -119,6 +120,31 @@ def _plan(cur, list_name: str, from_version: int, ratio: float) -> tuple[dict, i
     return info, from_version
 
 
+_build_locks: dict[tuple, threading.Lock] = {}
+_build_locks_guard = threading.Lock()
+
+
+def _build_lock(key: tuple) -> threading.Lock:
+    """One lock per payload being built, so concurrent requests in a process build it once."""
+    with _build_locks_guard:
+        if len(_build_locks) > 1000:
+            _build_locks.clear()
+        return _build_locks.setdefault(key, threading.Lock())
+
+
+def prebuild(db: HubDatabase, list_name: str, ratio: float) -> list[dict]:
+    """Build the payloads most boxes will ask for right after a publish: the snapshot and the delta from the previous version."""
+    with db.tx() as cur:
+        row = cur.execute("SELECT version FROM lists WHERE name = ?", [list_name]).fetchone()
+    if not row:
+        return []
+    version = int(row[0])
+    built = [payload_for(db, list_name, 0, ratio)]
+    if version > 1:
+        built.append(payload_for(db, list_name, version - 1, ratio))
+    return [b for b in built if b]
+
+
 def payload_for(db: HubDatabase, list_name: str, from_version: int, ratio: float) -> dict | None:
     """Metadata of the payload taking a box from ``from_version`` to the newest (built once, then stored).
 
@@ -144,7 +170,14 @@ def payload_for(db: HubDatabase, list_name: str, from_version: int, ratio: float
             m = meta[0]
             return {**common, "sha256": m["sha256"], "size": int(m["size"]), "record_count": int(m["record_count"]),
                     "upserts": int(m["upserts"]), "removals": int(m["removals"]), "full": bool(m["full_snapshot"])}
-        built = _build(db, list_name, version, base)
+        with _build_lock((db.url, list_name, version, base)):
+            with db.tx() as cur:
+                done = cur.execute(
+                    "SELECT 1 FROM payloads WHERE list_name = ? AND version = ? AND base_version = ?", [list_name, version, base]
+                ).fetchone()
+            if done:
+                continue  # another thread built it while we waited: read its metadata
+            built = _build(db, list_name, version, base)
         if built is not None:
             return {**common, **built}
     raise ApiError(503, "busy", f"list {list_name} is being published; retry shortly")

@@ -3,7 +3,7 @@
 from .canonical import canonical_json
 from .keys import HubKey, PublicKey, rotation_statement, verify_rotation
 from .manifest import build_manifest, check_index, check_manifest, sign_document, verify_document
-from .payload import decode_payload, encode_payload, sha256_hex
+from .payload import decode_payload, encode_payload, open_payload, sha256_hex
 
 __all__ = [
     "HubKey",
@@ -14,6 +14,7 @@ __all__ = [
     "check_manifest",
     "decode_payload",
     "encode_payload",
+    "open_payload",
     "rotation_statement",
     "sha256_hex",
     "sign_document",

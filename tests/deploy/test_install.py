@@ -27,27 +27,24 @@ APPLIANCE_UNITS = sorted(p.name for p in (ROOT / "systemd").iterdir() if not p.n
 
 @pytest.fixture(scope="module")
 def wheelhouse(tmp_path_factory) -> Path:
-    """This checkout built once as a wheel, so each install below is offline and quick."""
-    src = tmp_path_factory.mktemp("src")
-    house = tmp_path_factory.mktemp("wheelhouse")
-    subprocess.run(f"tar -C {ROOT} --exclude=.git --exclude=.venv --exclude='*.egg-info' --exclude=build "
-                   f"--exclude=__pycache__ -cf - . | tar -C {src} -xf -", shell=True, check=True, timeout=120)
-    out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(house), str(src)],
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr
-    return house
+    """Where the first install's wheel is kept for the hub's install (offline, quick)."""
+    return tmp_path_factory.mktemp("wheelhouse")
 
 
-@pytest.fixture(autouse=True)
-def _wheelhouse(wheelhouse, monkeypatch):
-    monkeypatch.setenv("TEST_WHEELHOUSE", str(wheelhouse))
+@pytest.fixture(scope="module")
+def appliance_root(tmp_path_factory, wheelhouse):
+    """One installation of the appliance into a throwaway root, built from this checkout's source."""
+    root = tmp_path_factory.mktemp("root")
+    install(root)
+    for wheel in (root / "opt/border-appliance/wheels").glob("*.whl"):
+        shutil.copy(wheel, wheelhouse)
+    return root
 
 
 def install(root: Path, *args: str, script: str = "install-appliance") -> subprocess.CompletedProcess:
     """Run an install script into ``root`` (no dependencies: the venv is checked, not used)."""
-    extra = ["--wheelhouse", os.environ["TEST_WHEELHOUSE"]] if "--uninstall" not in args else []
     out = subprocess.run(
-        [str(ROOT / "scripts" / script), "--root", str(root), "--no-deps", "--no-venv-pip", "--python", sys.executable, *extra, *args],
+        [str(ROOT / "scripts" / script), "--root", str(root), "--no-deps", "--no-venv-pip", "--python", sys.executable, *args],
         capture_output=True, text=True, timeout=300,
     )
     assert out.returncode == 0, out.stdout + out.stderr
@@ -96,15 +93,6 @@ def mode(root: Path, rel: str) -> tuple[int, int, int]:
     return stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid
 
 
-@pytest.fixture(scope="module")
-def appliance_root(tmp_path_factory, wheelhouse):
-    """One installation of the appliance into a throwaway root."""
-    root = tmp_path_factory.mktemp("root")
-    os.environ["TEST_WHEELHOUSE"] = str(wheelhouse)
-    install(root)
-    return root
-
-
 def test_users_and_groups(appliance_root):
     """Dedicated system users; the bridge is in dialout (readers) and border-appliance (config)."""
     r = appliance_root
@@ -128,6 +116,8 @@ def test_files_in_place(appliance_root):
     assert str(r) not in (venv / "bin/activate").read_text()
     assert (r / "opt/border-appliance/docs/deployment.md").read_text() == (ROOT / "docs/deployment.md").read_text()
     assert "component=appliance" in (r / "opt/border-appliance/INSTALLED").read_text()
+    assert [w.name for w in (r / "opt/border-appliance/wheels").iterdir()] == ["border_screening_appliance-0.1.0-py3-none-any.whl"]
+    assert (r / "opt/border-appliance/.installed-from").read_text().startswith("source ")
     assert mode(r, "etc/border-appliance") == (0o750, 0, bag)
     assert mode(r, "etc/border-appliance/appliance.toml") == (0o640, 0, bag)
     assert mode(r, "etc/border-appliance/bridge.token") == (0o640, 0, ids(r, "border-bridge", "group"))
@@ -217,10 +207,10 @@ def test_uninstall_keeps_data_unless_purged(appliance_root):
     assert members(r, "dialout") == set()
 
 
-def test_hub_install_and_uninstall(tmp_path):
+def test_hub_install_and_uninstall(tmp_path, wheelhouse):
     """install-hub: its user, venv, environment file, data directory and enabled service."""
     r = tmp_path / "hub"
-    install(r, script="install-hub")
+    install(r, "--wheelhouse", str(wheelhouse), script="install-hub")
     hub = ids(r, "screening-hub")
     assert hub is not None
     assert os.access(r / "opt/screening-hub/venv/bin/screening-hub", os.X_OK)

@@ -29,9 +29,32 @@ for _cid in ("c006", "c014", "c016"):  # these also assert null codes
     DISAGREE[_cid].update({"issuing_country": _UTO, "nationality": _UTO})
 
 _NOT_9303 = (
-    "not an ICAO Doc 9303 layout (national format); the engine parses the five 9303 formats "
-    "only and reports this as not valid"
+    "a driving licence (ISO/IEC 18013 layout), not an ICAO Doc 9303 travel document; the "
+    "engine reads the five 9303 formats (and the French identity card) only: not an MRZ or "
+    "a read error"
 )
+_FR_NUMBER = (
+    "the French identity card number is the full 12 characters of line 2 (issue date, "
+    "department, office, serial), as printed on the card and carried by lost/stolen lists; "
+    "cheminfo returns only the 5-digit serial"
+)
+for _cid in ("c023", "c024"):
+    DISAGREE[_cid] = {"document_number": _FR_NUMBER}
+DISAGREE["c025"] = {
+    "document_number": _FR_NUMBER,
+    "document_number_check": "check digits are reported as read even when a reject character "
+    "in the field makes the check fail (status read_error)",
+    "composite_check": "check digits are reported as read (status read_error)",
+}
+_FR_CODE = "the MRZ reads 'ID'; the JSON contract returns both characters of the document code"
+_FR_NAT = (
+    "the French identity card is issued to French nationals only, so nationality is FRA "
+    "(documented in docs/mrz.md); Coppernic leaves it empty"
+)
+for _cid in ("c096", "c097"):
+    DISAGREE[_cid] = {"document_type": _FR_CODE, "nationality": _FR_NAT}
+DISAGREE["c165"] = {"given_names": "the JSON contract joins name parts with one space ('NICOLAS PAUL')"}
+DISAGREE["c030"] = {"*": _NOT_9303}
 for _cid in ("c027", "c029", "c059"):  # driving licences (ISO/IEC 18013, not Doc 9303)
     DISAGREE[_cid] = {"verdict": _NOT_9303, "*": _NOT_9303}
 DISAGREE["c168"] = {"*": "2x34 is not a Doc 9303 geometry (Part 3: 3x30, 2x36, 2x44); read error"}
@@ -103,9 +126,12 @@ _CODES_NOT_CORRECTED = (
 )
 DISAGREE["c015"]["nationality"] = _CODES_NOT_CORRECTED
 DISAGREE["c022"]["issuing_state"] = _CODES_NOT_CORRECTED
-_FRENCH_OCR = "French national ID / Swiss driving licence: not a Doc 9303 layout"
-for _cid in ("c026", "c028", "c031"):
-    DISAGREE[_cid] = {"*": _FRENCH_OCR}
+DISAGREE["c026"] = {
+    "*": "OCR-noisy French identity card whose code reads '1DFRA': the document code is not "
+    "corrected (no check digit covers it), so the card is read as a TD2 and found invalid",
+}
+for _cid in ("c028", "c031"):  # OCR-noisy driving licences
+    DISAGREE[_cid] = {"*": _NOT_9303}
 DISAGREE["c093"] = {
     "cleaned_lines": "the engine cuts the lowercase junk typed after line 1 and does not rewrite "
     "the state code P0L (no check digit covers it); dates and check digits are corrected",

@@ -404,12 +404,22 @@ def test_extra_mrz_like_line_around_a_complete_block_is_ignored():
     assert parse(TD3 + "\n" + TD3).status == "read_error"  # two documents in one read
 
 
-def test_french_pre_2021_identity_card_is_reported_clearly():
-    line1 = "IDFRA" + "DUPONT".ljust(25, "<") + "075012"
-    line2 = "180175012345" + "1" + "JEAN".ljust(14, "<") + "800101" + "1" + "M" + "5"
+def test_french_pre_2021_identity_card():
+    from firmware_bridge.mrz import check_digit
+
+    line1 = "IDFRA" + "DUPONT<MARTIN".ljust(25, "<") + "075012"
+    head = "180175012345"
+    middle = head + check_digit(head) + "JEAN<<PAUL".ljust(14, "<") + "800101" + check_digit("800101") + "M"
+    line2 = middle + check_digit(line1 + middle)
     res = parse(line1 + "\n" + line2)
-    assert res.status == "invalid" and res.format is None
-    assert res.errors and "French national identity card" in res.errors[0]
+    assert res.valid and res.format is None
+    assert (res.surname, res.given_names, res.document_number) == ("DUPONT MARTIN", "JEAN PAUL", head)
+    assert (res.birth_date, res.expiry_date, res.sex, res.optional_data) == ("1980-01-01", None, "M", "075012")
+    assert res.issuing_state == res.nationality == "FRA"
+    assert set(res.checks) == {"document_number", "birth_date", "composite"}
+    assert any("French national identity card" in w for w in res.warnings)
+    bad = parse(replace_at(line1 + "\n" + line2, 2, 36, "0" if line2[-1] != "0" else "1"))
+    assert bad.status == "invalid" and bad.checks["composite"] is False
 
 
 def test_nothing_is_logged_above_debug(caplog):

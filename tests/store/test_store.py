@@ -256,3 +256,27 @@ def test_failed_change_set_changes_nothing(db, files, data_dir):
         apply_changes(db, "sltd", kind="documents", version="v2",
                       upserts=[DocumentRecord("FRA", "P", "NEW000001", "stolen")], removals=[{"issuing_state": "FRA"}])
     assert snapshot(data_dir) == before
+
+
+def test_a_missing_list_file_is_an_error_not_a_silent_miss(db, files, data_dir):
+    from appliance.store.errors import ListUnavailable
+
+    import_list(db, "sltd", "documents-csv", files["documents-csv"])
+    storage = db.execute("SELECT storage FROM lists").fetchone()[0]
+    from appliance.store import docfiles
+
+    docfiles.prune(set())
+    (data_dir / "lists" / storage).unlink()
+    with pytest.raises(ListUnavailable):
+        check(db, "FRA", "12AB34567")
+    assert not (data_dir / "lists" / storage).exists()
+    import_list(db, "sltd", "documents-csv", files["documents-csv"])  # a re-import repairs it
+    assert check(db, "FRA", "12AB34567")
+
+
+def test_apply_changes_joins_the_callers_transaction(db, files):
+    import_list(db, "un", "un-xml", files["un-xml"])
+    db.conn.execute("BEGIN IMMEDIATE")
+    apply_changes(db, "un", kind="watchlist", version="v9", removals=["TSi.002"])
+    db.conn.execute("ROLLBACK")  # the caller's rollback takes the change set with it
+    assert _show(db, "un")["persons"] == 2 and _show(db, "un")["version"] == "2025-01-02"

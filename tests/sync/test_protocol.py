@@ -17,6 +17,7 @@ from sync.protocol import (
     check_manifest,
     decode_payload,
     encode_payload,
+    open_payload,
     rotation_statement,
     sha256_hex,
     sign_document,
@@ -151,6 +152,21 @@ def test_payload_round_trip_hash_and_corruption():
     bomb = comp.compress(b"\n" * (4 * 1024 * 1024)) + comp.flush()
     with pytest.raises(PayloadError):
         decode_payload(bomb, max_inflated=1024 * 1024)
+
+
+def test_open_payload_streams_removals_first_and_catches_corruption():
+    upserts = [{"document_number": f"X{i}", "reference": "r" * 200 + str(i)} for i in range(20000)]
+    data = encode_payload({"list": "l", "version": 2}, upserts, ["doc:UTO:P:Z1", "doc:UTO:P:Z2"])
+    header, removals, ups = open_payload(data)
+    assert header["version"] == 2 and removals == ["doc:UTO:P:Z1", "doc:UTO:P:Z2"]
+    assert list(ups) == upserts
+    header, removals, ups = open_payload(data[: len(data) - 40])
+    with pytest.raises(PayloadError):
+        list(ups)
+    with pytest.raises(PayloadError):
+        list(open_payload(data, max_inflated=100_000)[2])
+    with pytest.raises(PayloadError):
+        open_payload(b"\x1f\x8b garbage")
 
 
 def test_record_identity():

@@ -234,7 +234,7 @@ def test_sigkill_during_apply_keeps_lists_intact(hub_dir, served_hub, tmp_path):
     publish(hub_dir, tmp_path, "lost", docs(100))
     box = enrolled_box(hub_dir, tmp_path, served_hub.url)
     sync_once(box.db, box.data_dir, FAST, delays=())
-    publish(hub_dir, tmp_path, "lost", docs(30000, start=10_000))
+    publish(hub_dir, tmp_path, "lost", docs(15000, start=10_000))
     proc = subprocess.Popen([script("appliance"), "--debug", "sync", "--once"], env=box.env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     killed_at = None
@@ -247,12 +247,12 @@ def test_sigkill_during_apply_keeps_lists_intact(hub_dir, served_hub, tmp_path):
     proc.stderr.close()
     assert killed_at == "apply" and proc.returncode == -signal.SIGKILL
     version, count = box.list_version("lost")
-    assert (version, count) in (("1", 100), ("2", 30000))
+    assert (version, count) in (("1", 100), ("2", 15000))
     from appliance.store.documents import check
 
     if version == "1":
         assert check(box.db, "UTO", "ZX0000005") and not check(box.db, "UTO", "ZX0010005")
     done = box.run("sync", "--once")
     assert done.returncode == 0, done.stderr
-    assert box.list_version("lost") == ("2", 30000)
+    assert box.list_version("lost") == ("2", 15000)
     assert check(box.db, "UTO", "ZX0010005") and not check(box.db, "UTO", "ZX0000005")

@@ -281,3 +281,10 @@ def test_status_stats_logs_and_lists(as_user, client, tokens, documents):
     assert isinstance(lines, list)
     assert all("<<" not in line["message"] for line in lines)
     assert tech.get("/api/v1/lists").get_json()["lists"]
+
+
+def test_people_see_match_details_only_through_the_audited_hit_card(as_user, documents):
+    officer = as_user("officer")
+    scan = officer.post("/api/v1/scans", json={"lane": LANE, "mrz": documents["HIT"][0], "source": "manual"}).get_json()
+    assert scan["decision"] == "HIT" and scan["matches"]
+    assert all("evidence" not in m and "matched_name" not in m for m in scan["matches"])

@@ -111,6 +111,18 @@ def test_false_positive_from_the_keyboard(live, lane, page, ctx, documents):
     row = ctx.reader().execute("SELECT status, requested_by FROM suppressions").fetchone()
     assert row == ("pending", "officer")
 
+    page.click("text=Log out")
+    page.wait_for_url(lambda url: "/login" in url)
+    log_in(page, live.url, "supervisor")
+    page.goto(f"{live.url}/booth/{LANE}")
+    page.locator("#suppressions li", has_text="Different person").wait_for(timeout=10000)
+    page.click("#suppressions button:has-text('Approve')")
+    page.locator("#suppressions li", has_text="None waiting").wait_for(timeout=10000)
+    assert ctx.reader().execute("SELECT status, decided_by FROM suppressions").fetchone() == ("approved", "supervisor")
+    lane.present(documents["POSSIBLE_MATCH"][0])
+    page.wait_for_selector("#verdict[data-decision='CLEAR']", timeout=10000)
+    assert "suppressed" in page.inner_text("#reasons").lower()
+
 
 def test_manual_entry_validates_as_you_type_and_screens(live, page, documents):
     log_in(page, live.url, "officer")

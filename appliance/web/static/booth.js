@@ -60,7 +60,7 @@
     if (seen[scan.id]) { return false; }
     seen[scan.id] = true;
     recent.unshift(scan);
-    recent = recent.slice(0, 12);
+    recent = recent.slice(0, 8);
     var list = clear($("recent"));
     recent.forEach(function (s) {
       list.appendChild(el("li", {}, el("button", { type: "button", class: "link v-text-" + String(s.decision).toLowerCase().replace(/_/g, "-"),
@@ -85,7 +85,7 @@
   }
 
   function loadRecent() {
-    return App.api("GET", "/scans?lane=" + encodeURIComponent(lane) + "&limit=12").then(function (d) {
+    return App.api("GET", "/scans?lane=" + encodeURIComponent(lane) + "&limit=8").then(function (d) {
       if (!d._ok) { return; }
       (d.scans || []).slice().reverse().forEach(remember);
     });
