@@ -250,7 +250,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2396)
     ap.add_argument("--json", help="also write the figures to this file")
     ap.add_argument("--show-misses", type=int, default=0)
+    ap.add_argument("--skip-positives", action="store_true", help="only screen negatives (for sharded runs)")
+    ap.add_argument("--combine", nargs="+", metavar="JSON", help="print one report from several --json outputs")
     args = ap.parse_args()
+    if args.combine:
+        combine(args, args.combine)
+        return
     if not SHARED.is_dir():
         sys.exit("../shared is not present")
     rng = random.Random(args.seed)
@@ -277,15 +282,15 @@ def main() -> None:
     with odb.conn:
         for lname in lists:
             index_entries(odb, lname, [d for ln, d in orig_entries if ln == lname])
-    positives = build_positives(lists, rng)
-    for lname, d in orig_entries:
+    positives = [] if args.skip_positives else build_positives(lists, rng)
+    for lname, d in ([] if args.skip_positives else orig_entries):
         e = next(x for x in lists[lname] if x.entry_id == d["entry_id"])
         sur, giv = mrz_parts(e.primary_name)
         if sur or giv:
             script = script_of(d["names"][0]["name"])
             positives.append(("original_script", script, lname, e.entry_id, sur, giv, birth_of(e, rng),
                               e.nationalities[0] if e.nationalities else None, e.sex, "TD3"))
-    negatives, twins = build_negatives(args.negatives, lists, rng, listed_sets)
+    negatives, twins = build_negatives(args.negatives, lists, random.Random(args.seed + 1), listed_sets)
     bnames, bowners = baseline_setup(lists)
 
     stats = defaultdict(lambda: [0, 0, 0, 0])  # found, total, baseline found, baseline total
@@ -326,8 +331,30 @@ def main() -> None:
     for m in misses:
         print("  ", m)
     if args.json:
-        Path(args.json).write_text(json.dumps({"positives": {f"{k[0]}:{k[1]}": v for k, v in stats.items()},
-                                               "negatives": neg}, indent=1))
+        Path(args.json).write_text(json.dumps({
+            "positives": {f"{k[0]}:{k[1]}": v for k, v in stats.items()}, "negatives": neg,
+            "times": times, "btimes": btimes, "t_index": t_index, "n_names": n_names, "n_pos": len(positives),
+            "twins": twins}))
+
+
+def combine(args, files) -> None:
+    """Sum several runs' figures (e.g. one run of positives and shards of negatives) into one report."""
+    stats = defaultdict(lambda: [0, 0, 0, 0])
+    neg = defaultdict(lambda: [0, 0, 0, 0])
+    times, btimes, n_pos, twins, t_index, n_names = [], [], 0, 0, 0.0, 0
+    for f in files:
+        d = json.loads(Path(f).read_text())
+        for k, v in d["positives"].items():
+            kind, _, name = k.partition(":")
+            stats[(kind, name)] = [a + b for a, b in zip(stats[(kind, name)], v)]
+        for k, v in d["negatives"].items():
+            neg[k] = [a + b for a, b in zip(neg[k], v)]
+        times += d["times"]
+        btimes += d["btimes"]
+        n_pos += d["n_pos"]
+        twins += d["twins"]
+        t_index, n_names = d["t_index"], d["n_names"]
+    report(args, stats, neg, times, btimes, t_index, n_names, n_pos, twins)
 
 
 def report(args, stats, neg, times, btimes, t_index, n_names, n_pos, twins) -> None:

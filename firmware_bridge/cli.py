@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 
 import click
@@ -89,9 +90,12 @@ def _serve(bridge) -> None:
 
     bridge.start()
     try:
-        wait_for_signal()
+        wait_for_signal(getattr(bridge.sink, "closed", None))
     finally:
         bridge.stop()
+    if getattr(bridge.sink, "closed", None) is not None and bridge.sink.closed.is_set():
+        # the reader of our output left (a pipe into `head`): exit quietly, like other Unix tools
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @cli.command()

@@ -62,13 +62,21 @@ class StdoutSink:
     def __init__(self, stream=None):
         self.stream = stream or sys.stdout
         self._lock = threading.Lock()
+        #: set when the reader of our output went away (``listen --stdout | head -3``)
+        self.closed = threading.Event()
 
     def __call__(self, read: dict) -> None:
         """Print one read."""
         line = json.dumps(read, ensure_ascii=False, separators=(", ", ": "))
         with self._lock:
-            self.stream.write(line + "\n")
-            self.stream.flush()
+            if self.closed.is_set():
+                raise DeliveryError("standard output is closed")
+            try:
+                self.stream.write(line + "\n")
+                self.stream.flush()
+            except BrokenPipeError:
+                self.closed.set()
+                raise DeliveryError("standard output is closed") from None
 
 
 class Deliverer:

@@ -48,7 +48,7 @@ def diagnose(url: str, settings: SerialSettings, *, profile: str = "auto", timeo
             quiet = now - stamps[-1]
             if frames and quiet > 2 * frame_timeout:
                 break
-            if quiet > max(2.0, 10 * frame_timeout) or now - started > timeout + 5:
+            if quiet > max(1.0, 5 * frame_timeout) or now - started > timeout + 5:
                 frames += decoder.idle(now + 3600)
                 break
     finally:

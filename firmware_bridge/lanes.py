@@ -18,7 +18,7 @@ from typing import Callable
 import serial
 import serial.threaded
 
-from .errors import LaneError, PortError
+from .errors import BridgeError, LaneError, PortError
 from .profiles import decoder_for, profile_module
 from .profiles.base import Decoder, Frame
 from .reads import Deduper, describe, make_read
@@ -33,6 +33,8 @@ INITIAL_BACKOFF = 0.25
 KEEPALIVE_SECONDS = 30.0
 #: bytes without a frame, mostly non-ASCII, that point at wrong line settings
 GARBAGE_BYTES = 48
+#: a reader that sent not one byte this long after connecting gets a hint in its status
+SILENT_HINT_SECONDS = 600.0
 
 
 #: Lane names the appliance accepts (they appear in URLs and systemd instance names).
@@ -84,8 +86,9 @@ class _ReaderThread(serial.threaded.ReaderThread):
                     self.protocol.data_received(data)
                 else:
                     self.protocol.idle()
-            except Exception:  # never die on input: log (no data in the message) and go on
-                log.exception("reader thread: unexpected error while handling input")
+            except Exception as exc:  # never die on input; the message may hold data: DEBUG only
+                log.error("reader thread: unexpected %s while handling input; going on", type(exc).__name__)
+                log.debug("reader thread failure", exc_info=True)
         self.alive = False
         self.protocol.connection_lost(error)
         self.protocol = None
@@ -130,6 +133,10 @@ class LaneRunner(StateHolder):
         self.raw_log = raw_log
         self.tick = tick
         self.port = stable_path(self.settings["port"])
+        if self.port != self.settings["port"]:
+            log.info("lane %s: using the stable path %s for %s", name, self.port, self.settings["port"])
+        elif self.port.startswith(("/dev/ttyUSB", "/dev/ttyACM")):
+            log.warning("lane %s: %s may change with plug order; configure its /dev/serial/by-id path", name, self.port)
         self.serial_settings = SerialSettings.from_lane(self.settings)
         self.reconnect_max = float(self.settings["reconnect_max_seconds"])
         self.frame_timeout = self.settings["frame_timeout_ms"] / 1000.0
@@ -150,6 +157,11 @@ class LaneRunner(StateHolder):
         self._settings_warned = False
         #: seconds of silence after which the profile's keep-alive is sent
         self.keepalive_seconds = KEEPALIVE_SECONDS
+        #: seconds without any byte after connecting before the status carries a hint
+        self.silent_hint_seconds = SILENT_HINT_SECONDS
+        self._connected_at = 0.0
+        self._rx_total = 0
+        self._silent_flagged = False
 
     # -- public API ------------------------------------------------------------------
     @property
@@ -201,6 +213,7 @@ class LaneRunner(StateHolder):
     def _run(self) -> None:
         delay = INITIAL_BACKOFF
         while not self._stopping.is_set():
+            self._wake.clear()  # before opening, so a stop() from now on is never missed
             try:
                 port = open_port(self.port, self.serial_settings, timeout=self.tick)
             except PortError as exc:
@@ -210,11 +223,12 @@ class LaneRunner(StateHolder):
                 delay = min(delay * 2, self.reconnect_max)
                 continue
             delay = INITIAL_BACKOFF
-            self._wake.clear()
             self._lost_error = None
             self._decoder = decoder_for(self.settings["profile"], frame_timeout=self.frame_timeout)
             self._since_frame = self._high_since_frame = 0
-            self._last_rx = time.monotonic()
+            self._last_rx = self._connected_at = time.monotonic()
+            self._rx_total = 0
+            self._silent_flagged = False
             self._came_up()
             reader = _ReaderThread(port, lambda: _LaneProtocol(self))
             reader.name = f"lane-{self.name}-reader"
@@ -261,14 +275,20 @@ class LaneRunner(StateHolder):
     def _on_data(self, transport, data: bytes) -> None:
         now = time.monotonic()
         self._last_rx = now
+        self._rx_total += len(data)
+        if self._silent_flagged:
+            self._silent_flagged = False
+            if self.state == ConnectionState.CONNECTED:
+                self.set_state(ConnectionState.CONNECTED, "")
         if self.raw_log:
             log.debug("lane %s rx %s", self.name, short_hex(data))
         self._since_frame += len(data)
         self._high_since_frame += len(data) - len(data.translate(None, _HIGH))
         try:
             frames = self._decoder.feed(data, now)
-        except Exception:  # a decoder bug must not kill the lane: start afresh
-            log.exception("lane %s: decoder failed; buffer reset", self.name)
+        except Exception as exc:  # a decoder bug must not kill the lane: start afresh
+            log.error("lane %s: decoder failed (%s); buffer reset", self.name, type(exc).__name__)
+            log.debug("decoder failure", exc_info=True)
             self._decoder = decoder_for(self.settings["profile"], frame_timeout=self.frame_timeout)
             return
         if frames:
@@ -280,8 +300,9 @@ class LaneRunner(StateHolder):
         now = time.monotonic()
         try:
             frames = self._decoder.idle(now)
-        except Exception:
-            log.exception("lane %s: decoder failed; buffer reset", self.name)
+        except Exception as exc:
+            log.error("lane %s: decoder failed (%s); buffer reset", self.name, type(exc).__name__)
+            log.debug("decoder failure", exc_info=True)
             self._decoder = decoder_for(self.settings["profile"], frame_timeout=self.frame_timeout)
             return
         if frames:
@@ -289,6 +310,15 @@ class LaneRunner(StateHolder):
         if now - self._last_rx > self.keepalive_seconds:
             self._last_rx = now
             self._send(transport, self._decoder.keepalive())
+        if not self._rx_total and not self._silent_flagged and now - self._connected_at > self.silent_hint_seconds:
+            self._silent_flagged = True
+            hint = (
+                f"no data since the port opened {int(now - self._connected_at)} s ago; if scans do not arrive, check "
+                "that the reader is in serial (not keyboard) mode with `firmware-bridge doctor`"
+            )
+            log.info("lane %s: %s", self.name, hint)
+            if self.state == ConnectionState.CONNECTED:
+                self.set_state(ConnectionState.CONNECTED, hint)
 
     def _on_lost(self, exc) -> None:
         self._lost_error = exc
@@ -323,5 +353,7 @@ class LaneRunner(StateHolder):
             try:
                 self.on_read(read)
             except Exception as exc:  # e.g. the delivery queue is full: say so on the lane's status
-                log.error("lane %s: read %s could not be handed on: %s", self.name, read["read_id"], exc)
-                self.set_state(ConnectionState.ERROR, f"a read could not be handed on: {exc}")
+                why = str(exc) if isinstance(exc, BridgeError) else type(exc).__name__  # ours carry no data
+                log.error("lane %s: read %s could not be handed on: %s", self.name, read["read_id"], why)
+                log.debug("consumer failure", exc_info=True)
+                self.set_state(ConnectionState.ERROR, f"a read could not be handed on: {why}")

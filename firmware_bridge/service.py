@@ -100,9 +100,9 @@ class Bridge:
             self.deliverer.queue.close()
 
 
-def wait_for_signal() -> None:
-    """Block until SIGINT or SIGTERM (then return, so the caller exits 0)."""
-    done = threading.Event()
+def wait_for_signal(done: threading.Event | None = None) -> None:
+    """Block until SIGINT or SIGTERM, or until ``done`` is set (then return, so the caller exits 0)."""
+    done = done or threading.Event()
 
     def handler(signum, frame):
         """Note the signal; the waiting loop returns."""

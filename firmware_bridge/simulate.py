@@ -203,6 +203,7 @@ class VirtualScanner:
         except OSError:
             return
         try:
+            time.sleep(0.1)  # the kernel moves written bytes to the host's side a moment later
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 pending = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
@@ -315,6 +316,8 @@ class VirtualScanner:
                 self._stop.wait(0.05)
                 continue
             self.received += data
+            if len(self.received) > 65536:
+                del self.received[:-4096]  # keep the recent commands only
             buf += data
             records, _ = idbox.parse_records(buf)
             for cmd, payload in records:

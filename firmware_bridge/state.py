@@ -56,8 +56,9 @@ class StateHolder:
         for fn in listeners:
             try:
                 fn(status)
-            except Exception:  # a listener must not take the lane down
-                log.exception("state listener failed")
+            except Exception as exc:  # a listener must not take the lane down
+                log.error("state listener failed (%s)", type(exc).__name__)
+                log.debug("state listener failure", exc_info=True)
         return True
 
     def status(self) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,9 +94,12 @@ def port_error(url: str, exc: BaseException) -> PortError:
     return PortError(f"{url}: cannot open port: {text}", reason="error")
 
 
+_KERNEL_NAME = re.compile(r"^/dev/tty(USB|ACM|S|AMA|XRUSB)\d+$")
+
+
 def stable_path(url: str) -> str:
-    """Return the /dev/serial/by-id link for a /dev/tty* path when one exists, else ``url``."""
-    if "://" in url or not url.startswith("/dev/") or url.startswith(str(BY_ID_DIR)):
+    """Return the /dev/serial/by-id link for a kernel name like /dev/ttyUSB0 when one exists, else ``url``."""
+    if not _KERNEL_NAME.match(url):  # URLs, by-id links, udev names such as /dev/mrz-north: kept
         return url
     try:
         target = os.path.realpath(url)

@@ -53,6 +53,7 @@ class ImageWatcher:
         self._thread: threading.Thread | None = None
         self.processed = 0
         self.failed = 0
+        self._engine_down = False
 
     def _read_image(self, path: Path):
         if self._reader is None:
@@ -62,7 +63,12 @@ class ImageWatcher:
         return self._reader(path)
 
     def prepare(self) -> None:
-        """Create the folder and its done/ and failed/ subfolders."""
+        """Check that the OCR is installed; create the folder and its done/ and failed/ subfolders."""
+        if self._reader is None:
+            try:
+                from .ocr import read_mrz_image  # noqa: F401
+            except ImportError as exc:
+                raise BridgeError(f"image lanes need the OCR module, which cannot be loaded here ({exc})") from None
         try:
             for d in (self.directory, self.done_dir, self.failed_dir):
                 d.mkdir(parents=True, exist_ok=True)
@@ -104,12 +110,20 @@ class ImageWatcher:
         try:
             result = self._read_image(path)
         except BridgeError as exc:
+            if type(exc).__name__ == "OCREngineError":  # the OCR is broken, not the file: keep it
+                if not self._engine_down:
+                    log.error("image lane %s: OCR engine unavailable (%s); files wait in %s", self.lane, exc, self.directory)
+                self._engine_down = True
+                return False
             log.warning("image lane %s: %s: %s", self.lane, path.name, exc)
             return self._move(path, self.failed_dir, str(exc))
         except Exception as exc:  # the OCR must never stop the lane
             log.warning("image lane %s: %s: OCR failed (%s)", self.lane, path.name, type(exc).__name__)
             log.debug("OCR failure", exc_info=True)
             return self._move(path, self.failed_dir, f"OCR failed ({type(exc).__name__})")
+        if self._engine_down:
+            log.warning("image lane %s: OCR engine back", self.lane)
+            self._engine_down = False
         text = result.mrz or result.best_guess
         if not text:
             return self._move(path, self.failed_dir, "no MRZ found in the image")

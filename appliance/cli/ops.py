@@ -11,15 +11,18 @@ from ..ops.errors import BackupError, PassphraseError
 
 
 def _read_passphrase(source: str) -> str:
-    """The passphrase from a file (first line), or from standard input for ``-``."""
+    """The passphrase: the first line of a file, or of standard input for ``-``."""
     try:
-        text = sys.stdin.readline() if source == "-" else Path(source).read_text(encoding="utf-8").splitlines()[0:1]
+        if source == "-":
+            text = sys.stdin.readline()
+        else:
+            with open(source, encoding="utf-8") as fh:
+                text = fh.readline()
     except FileNotFoundError:
         raise PassphraseError(f"{source}: passphrase file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise PassphraseError(f"{source}: cannot read the passphrase file ({getattr(exc, 'strerror', None) or exc})") from None
-    if isinstance(text, list):
-        text = text[0] if text else ""
+        reason = getattr(exc, "strerror", None) or exc
+        raise PassphraseError(f"{source}: cannot read the passphrase file ({reason})") from None
     text = text.rstrip("\r\n")
     if not text:
         raise PassphraseError(f"{source}: the passphrase file is empty")
@@ -46,14 +49,20 @@ def _plural(n: int, word: str) -> str:
 
 
 @click.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--passphrase-file", metavar="F", help="Encrypt with the passphrase in file F ('-' reads standard input).")
 @click.option("--encrypt", is_flag=True, help="Encrypt, asking for the passphrase on the terminal.")
+@click.option("--keep", type=click.IntRange(1, 10000), help="When FILE is a directory: keep only the newest N backups there.")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Data directory (default: configured one).")
-def backup(file: Path, passphrase_file: str | None, encrypt: bool, data_dir: str | None) -> None:
-    """Write an online backup of the database, keys and configuration to FILE."""
-    from ..ops.backup import create_backup
+def backup(file: Path, passphrase_file: str | None, encrypt: bool, keep: int | None, data_dir: str | None) -> None:
+    """Write an online backup of the database, keys and configuration to FILE (or into a directory)."""
+    from ..ops.backup import create_backup, prune_backups, timestamped_name
 
+    folder = None
+    if file.is_dir():
+        folder, file = file, file / timestamped_name()
+    elif keep is not None:
+        raise BackupError(f"--keep needs FILE to be a directory; {file} is not one")
     passphrase = None
     if passphrase_file:
         passphrase = _read_passphrase(passphrase_file)
@@ -68,6 +77,9 @@ def backup(file: Path, passphrase_file: str | None, encrypt: bool, data_dir: str
                f"{', encrypted' if summary.encrypted else ''}")
     if not summary.encrypted:
         click.echo("note: the backup is not encrypted and holds personal data and keys; keep it safe", err=True)
+    if folder is not None and keep is not None:
+        for old in prune_backups(folder, keep):
+            click.echo(f"removed the old backup {old}")
 
 
 @click.command()

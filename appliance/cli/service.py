@@ -98,10 +98,13 @@ def serve(data_dir, host, port, threads):
     from ..ops.logging import configure
     from ..web import create_app
 
+    from ..config import load_config
+
+    logging_level = "DEBUG" if logging.getLogger().level == logging.DEBUG else load_config(data_dir=data_dir)["appliance"]["log_level"]
+    configure(logging_level)
     app = create_app({"DATA_DIR": data_dir} if data_dir else None)
     ctx = app.extensions["appliance"]
     server_cfg = ctx.config["server"]
-    configure(ctx.config["appliance"]["log_level"])
     ctx.warm_up()
     run_server(app, host or server_cfg["host"], server_cfg["port"] if port is None else port, threads or server_cfg["threads"],
                on_ready=lambda url: (sdnotify.ready(f"serving on {url}"), click.echo(f"serving on {url}"), sys.stdout.flush()),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import sys
 import threading
 from pathlib import Path
 
@@ -28,7 +29,8 @@ def _open(data_dir: str | None):
 
 
 def _log_level(config) -> None:
-    level = getattr(logging, str(config["appliance"]["log_level"]), logging.INFO)
+    """Log at ``appliance.log_level`` (or lower if --debug asked for it) through the redacting handler."""
+    level = min(getattr(logging, str(config["appliance"]["log_level"]), logging.INFO), logging.getLogger().level)
     try:
         from ..ops.logging import configure
 
@@ -59,6 +61,8 @@ def sync(ctx, once: bool, run_loop: bool, data_dir: str | None, as_json: bool) -
     from sync.client.runner import loop, sync_once
 
     ddir, db, settings, config = _open(data_dir)
+    if run_loop or not sys.stderr.isatty():  # under systemd: link changes and updates go to the journal
+        _log_level(config)
     if once:
         result = sync_once(db, ddir, settings)
         if as_json:
@@ -68,7 +72,6 @@ def sync(ctx, once: bool, run_loop: bool, data_dir: str | None, as_json: bool) -
         click.echo(f"sync complete: {result['records_sent']} records sent ({result['hits_sent']} hits), "
                    f"lists updated: {lists}; {result['queue_depth']} records still queued")
         return
-    _log_level(config)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

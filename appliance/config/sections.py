@@ -26,7 +26,7 @@ SERVER = Section(
     (
         Option("host", str, "127.0.0.1", "Address the web service listens on."),
         Option("port", int, 8080, "TCP port of the web service.", min=1, max=65535),
-        Option("threads", int, 16, "Worker threads of the WSGI server.", min=2, max=256),
+        Option("threads", int, 32, "Worker threads of the WSGI server (each open booth screen holds one).", min=2, max=256),
         Option("secure_cookies", bool, False, "Mark session cookies Secure (set when served behind TLS)."),
     ),
 )
@@ -145,6 +145,7 @@ METRICS = Section(
         Option("enabled", bool, True, "Serve /metrics."),
         Option("allow_from", list, [], "Networks (CIDR) allowed to scrape /metrics without a login, besides loopback."),
         Option("audit_verify_seconds", int, 300, "How often /metrics re-verifies the audit chain.", min=10, max=86400),
+        Option("backup_dir", Path, "/var/backups/border-appliance", "Folder of the nightly backups whose age /metrics reports."),
     ),
 )
 

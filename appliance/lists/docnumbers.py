@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 _NOT_ALNUM = re.compile(r"[^A-Z0-9]")
-_LEADING_LETTERS = re.compile(r"^([A-Z]+)(?=[0-9])")
 
 STATUSES = ("lost", "stolen", "stolen_blank", "revoked", "invalidated", "listed_person")
 STATUS_CODES = {s: i for i, s in enumerate(STATUSES)}
@@ -45,10 +44,10 @@ def normalize_number(number: str | None) -> str:
 
 def split_prefix(normalized: str) -> tuple[str, str]:
     """Split a normalised number into its leading letters and the rest starting at a digit."""
-    m = _LEADING_LETTERS.match(normalized)
-    if not m:
+    rest = normalized.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    if not rest or rest == normalized:
         return "", normalized
-    return m.group(1), normalized[m.end():]
+    return normalized[: len(normalized) - len(rest)], rest
 
 
 def normalize_type(text: str | None) -> str:

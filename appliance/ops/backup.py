@@ -183,6 +183,21 @@ def create_backup(data_dir: Path, out: Path, *, passphrase: str | None = None,
     return summary
 
 
+def timestamped_name(now: dt.datetime | None = None) -> str:
+    """File name of a backup written into a directory: ``appliance-<UTC time>.bak``."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return f"appliance-{now.strftime('%Y%m%dT%H%M%S')}Z.bak"
+
+
+def prune_backups(folder: Path, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` ``appliance-*.bak`` files in ``folder``; return the removed."""
+    found = sorted(Path(folder).glob("appliance-*Z.bak"))  # the names sort by time
+    removed = found[: max(0, len(found) - keep)]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
 def backup_kind(path: Path) -> str:
     """``encrypted``, ``archive`` or ``sqlite`` for a backup file; BackupError otherwise."""
     try:

@@ -44,7 +44,7 @@ def derive_key(passphrase: str, salt: bytes, params: dict) -> bytes:
         t, m, p = int(params["time_cost"]), int(params["memory_kib"]), int(params["parallelism"])
     except (KeyError, TypeError, ValueError):
         raise BackupError("the backup header is damaged (key derivation parameters)") from None
-    if not (1 <= t <= 64 and 8 <= m <= 4 * 1024 * 1024 and 1 <= p <= 64):
+    if not (1 <= t <= 64 and 8 <= m <= 1024 * 1024 and 1 <= p <= 64):  # at most 1 GiB: a Pi must cope
         raise BackupError("the backup header asks for unreasonable key derivation costs")
     return hash_secret_raw(passphrase.encode("utf-8"), salt, t, m, p, 32, Type.ID)
 

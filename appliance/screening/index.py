@@ -118,6 +118,19 @@ def entry_name_forms(entry: dict) -> list[dict]:
     return list(best.values())
 
 
+def birth_years(dobs: list) -> tuple[int, int]:
+    """(first, last) possible birth year of an entry from its listed dates; (0, 9999) when unknown."""
+    years = []
+    for d in dobs:
+        try:
+            lo, hi = int(d[0][:4]), int(d[1][:4])
+        except (ValueError, TypeError, IndexError):
+            continue
+        slack = 2 if (len(d) > 3 and d[3]) else 0
+        years += [lo - slack, hi + slack]
+    return (min(years), max(years)) if years else (0, 9999)
+
+
 def doc_keys(number: str) -> set[str]:
     """Lookup forms of a listed document number: full, first 9, without a letter prefix."""
     keys = {number}
@@ -212,7 +225,8 @@ def add_entries(db, list_name: str, entries: Iterable[Any], *, update_df: bool =
         conn.executemany(
             "INSERT INTO screening_names (name_id, list_name, entry_id, kind, weak, script, display, tokens,"
             " surname_count, consonantal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", name_rows)
-        conn.executemany("INSERT OR IGNORE INTO screening_postings (token_id, name_id) VALUES (?, ?)", posting_rows)
+        conn.executemany(
+            "INSERT OR IGNORE INTO screening_postings (token_id, name_id, yob_lo, yob_hi) VALUES (?, ?, ?, ?)", posting_rows)
         for rows in (entry_rows, doc_rows, name_rows, posting_rows):
             rows.clear()
 
@@ -224,13 +238,14 @@ def add_entries(db, list_name: str, entries: Iterable[Any], *, update_df: bool =
         feats = entry_features(entry)
         entry_rows.append((list_name, eid, json.dumps(feats, separators=(",", ":"))))
         doc_rows.extend((k, list_name, eid) for d in feats["documents"] for k in doc_keys(d["number"]))
+        yob_lo, yob_hi = birth_years(feats["dobs"])
         for form in entry_name_forms(entry):
             name_id = next_id
             next_id += 1
             name_rows.append((name_id, list_name, eid, form["kind"], int(form["kind"] == "weak_alias"), form["script"],
                               form["display"], " ".join(form["tokens"]), form["surname_count"], int(form["consonantal"])))
             tids = {vocab.id_of(t) for t in form["tokens"]}
-            posting_rows.extend((tid, name_id) for tid in tids)
+            posting_rows.extend((tid, name_id, yob_lo, yob_hi) for tid in tids)
             vocab.df.update(tids)
             added += 1
         if len(posting_rows) > 20_000:

@@ -129,7 +129,8 @@ def match_watchlists(conn, query: QueryDocument, *, today: dt.date, max_candidat
     total = total_names(conn)
     candidates, df_of = ([], {})
     if qform.tokens:
-        candidates, df_of = find_candidates(conn, qform.tokens, qform.truncated, max_candidates)
+        years = sorted({d.year for d in ev.birth_candidates(query.birth_date, today)})
+        candidates, df_of = find_candidates(conn, qform.tokens, qform.truncated, max_candidates, years)
 
     def common(token: str) -> bool:
         return is_common(token, df_of.get(token, 0), total)

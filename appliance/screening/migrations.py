@@ -70,3 +70,25 @@ def screening_index_v1(db):
             value TEXT NOT NULL
         )"""
     )
+
+
+@migrations(name="screening_index_v2_birth_years")
+def screening_index_v2_birth_years(db):
+    """Postings carry the listed birth-year range (for ranking candidates); the index is rebuilt.
+
+    The derived tables are emptied; ``Screener`` (or ``appliance screen --reindex``) rebuilds
+    them from the watchlist entries.
+    """
+    db.execute("DROP TABLE IF EXISTS screening_postings")
+    db.execute(
+        """CREATE TABLE screening_postings (
+            token_id INTEGER NOT NULL,
+            name_id INTEGER NOT NULL,
+            yob_lo INTEGER NOT NULL DEFAULT 0,
+            yob_hi INTEGER NOT NULL DEFAULT 9999,
+            PRIMARY KEY (token_id, name_id)
+        ) WITHOUT ROWID"""
+    )
+    for table in ("screening_names", "screening_entries", "screening_doc_keys", "screening_meta"):
+        db.execute(f"DELETE FROM {table}")
+    db.execute("UPDATE screening_vocab SET df = 0")

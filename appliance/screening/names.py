@@ -1,8 +1,9 @@
 """Name tokens in MRZ space: particles, compounds, spelling-variant groups and match keys.
 
 A name becomes a list of tokens (A-Z words). Particles (AL, BIN, VAN, DE ...) are kept
-apart: they are shown but never used to find or make a match. ``ABD``-compounds are fused
-(ABDUL RAHMAN, ABD AL RAHMAN and ABDULRAHMAN all become ABDRAHMAN). Each token has
+apart: they are shown but never used to find or make a match. ``ABD``-compounds are split
+the same way whatever the spelling (ABDUL RAHMAN, ABD AL RAHMAN, ABDEL RAHMAN and ABDULRAHMAN
+all become ABD + RAHMAN), so they match across the surname/given-name boundary. Each token has
 *keys* used to find it in the vocabulary: itself, its one-letter deletions (single OCR or
 typing errors), its consonant skeleton (transliteration variants), its spelling-variant
 group (MOHAMMED/MUHAMMAD) and a folded form (MUELLER/MULLER).
@@ -85,6 +86,7 @@ COMMON_GIVEN = frozenset(
 #: particles that are often written joined to the next name (BINLADEN, ALTIKRITI, VANDERBERG)
 JOINABLE = ("ABOU", "OULD", "ABU", "BIN", "IBN", "BEN", "VAN", "VON", "DEL", "AL", "EL", "UL", "DE", "DI", "DA", "LA", "LE", "MC")
 
+_ABD_WORDS = frozenset(("ABD", "ABDUL", "ABDEL", "ABDOUL", "ABDAL", "ABDUR", "ABDOL", "ABDU", "EBD"))
 _ABD_PREFIX = re.compile(r"^ABD(?:UL|EL|AL|OUL|OL|U|I)?(?=[A-Z]{3,}$)")
 _VOWELS_ETC = re.compile(r"[AEIOUYW]")
 _DOUBLE = re.compile(r"(.)\1+")
@@ -109,7 +111,7 @@ def canonical(token: str) -> str:
 
 
 def tokens_of(text: str) -> tuple[list[str], list[str]]:
-    """Split MRZ-space text into (informative tokens, particles), fusing ABD-compounds."""
+    """Split MRZ-space text into (informative tokens, particles), splitting ABD-compounds."""
     words = [w for w in text.replace("<", " ").split() if w]
     tokens: list[str] = []
     particles: list[str] = []
@@ -120,19 +122,23 @@ def tokens_of(text: str) -> tuple[list[str], list[str]]:
             tokens.append(w)
             i += 1
             continue
-        if w in ("ABD", "ABDUL", "ABDEL", "ABDOUL", "ABDAL", "ABDUR", "ABDOL", "EBD") and i + 1 < len(words):
+        if w in _ABD_WORDS and i + 1 < len(words) and words[i + 1] in ("ALLAH", "ALLH", "ALLA", "LLAH", "ULLAH", "ELLAH"):
+            tokens.append("ABDALLAH")  # ABD ALLAH, عبد الله
+            i += 2
+            continue
+        if w in _ABD_WORDS:
+            tokens.append("ABD")
             j = i + 1
-            if words[j] in ("AL", "EL", "UL", "ER", "AR", "AS", "AZ", "AN", "AD") and j + 1 < len(words):
+            if j + 1 < len(words) and words[j] in ("AL", "EL", "UL", "ER", "AR", "AS", "AZ", "AN", "AD"):
+                j += 1  # ABD AL RAHMAN: the article goes with ABD
+            if j < len(words) and len(words[j]) > 4 and words[j][:2] in ("AL", "EL", "UL") and words[j] not in GROUP_OF:
+                tokens.append(words[j][2:])  # ABD ALRAHMAN
                 j += 1
-            nxt = words[j]
-            if len(nxt) > 4 and nxt[:2] in ("AL", "EL", "UL"):
-                nxt = nxt[2:]
-            tokens.append("ABD" + nxt)
-            i = j + 1
+            i = j
             continue
         m = _ABD_PREFIX.match(w)
         if m and len(w) - m.end() >= 3:
-            tokens.append("ABD" + w[m.end():])
+            tokens.extend(("ABD", w[m.end():]))
             i += 1
             continue
         if w in PARTICLES:
@@ -183,8 +189,8 @@ def unjoined(token: str) -> str | None:
 
 
 def deletes(token: str) -> set[str]:
-    """The token's one-letter deletions (SymSpell keys); none for tokens under 4 letters."""
-    if len(token) < 4:
+    """The token's one-letter deletions (SymSpell keys); none for tokens under 3 letters."""
+    if len(token) < 3:
         return set()
     return {token[:i] + token[i + 1:] for i in range(len(token))}
 
@@ -193,7 +199,7 @@ def index_keys(token: str) -> set[str]:
     """Keys under which a listed token is found (exact, deletions, skeleton, group, fold)."""
     keys = {"T:" + token}
     keys.update("D:" + d for d in deletes(token))
-    if len(token) >= 4:
+    if len(token) >= 3:
         keys.add("D:" + token)
     sk = skeleton(token)
     if len(sk) >= 3:
@@ -212,12 +218,9 @@ def index_keys(token: str) -> set[str]:
 def query_keys(token: str) -> set[str]:
     """Keys a query token looks up: itself and its deletions (both ways), skeleton, group, fold."""
     keys = {"T:" + token, "G:" + canonical(token)}
-    if len(token) >= 4:
+    if len(token) >= 3:
         keys.add("D:" + token)
         keys.update("D:" + d for d in deletes(token))
-    elif len(token) == 3:
-        # a three-letter token may have lost a letter: look it up as a deletion of a 4-letter one
-        keys.add("D:" + token)
     sk = skeleton(token)
     if len(sk) >= 3:
         keys.add("S:" + sk)

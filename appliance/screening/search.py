@@ -16,8 +16,9 @@ from .names import query_keys
 from .score import MATCHED, token_similarity
 
 _CHUNK = 900
-#: query tokens found in at most this many names bring their names in as candidates
-RARE_CAP = 1000
+#: query parts found in more names than this (and COMMON_SHARE of all names) only confirm
+COMMON_CAP = 5000
+COMMON_SHARE = 0.005
 
 
 @dataclass
@@ -85,50 +86,60 @@ def match_vocabulary(conn, tokens: list[str], truncated: bool) -> list[dict[int,
     return result
 
 
-def find_candidates(conn, tokens: list[str], truncated: bool, max_candidates: int) -> tuple[list[Candidate], dict[str, int]]:
-    """Candidate names for query ``tokens`` (at most ``max_candidates``) and the df of every token seen."""
+def find_candidates(conn, tokens: list[str], truncated: bool, max_candidates: int,
+                    birth_years: list[int] | None = None) -> tuple[list[Candidate], dict[str, int]]:
+    """Candidate names for query ``tokens`` (at most ``max_candidates``) and the df of every token seen.
+
+    Names must share two query parts (one for a one-part query); among many, those whose listed
+    birth years fit ``birth_years`` (within a year) come first.
+    """
     matches = match_vocabulary(conn, tokens, truncated)
     df_of = {tok: df for m in matches for tok, df, _ in m.values()}
     sizes = [sum(df for _, df, _ in m.values()) for m in matches]
-    rare_cap = max(RARE_CAP, max_candidates * 2)
-    hits: dict[int, set[int]] = defaultdict(set)
-    rare = [i for i, s in enumerate(sizes) if 0 < s <= rare_cap]
-    for i in rare:
-        for (name_id,) in _in_chunks(conn, "SELECT name_id FROM screening_postings WHERE token_id IN ({})", list(matches[i])):
-            hits[name_id].add(i)
-    common = sorted((i for i, s in enumerate(sizes) if s > rare_cap), key=lambda i: sizes[i])
-    if not rare and len(common) >= 2:
-        # nothing rare: names must hold the two least common tokens together
-        a, b = common[0], common[1]
+    informative = sum(1 for s in sizes if s > 0)
+    if not informative:
+        return [], df_of
+    cap = max(COMMON_CAP, int(total_names(conn) * COMMON_SHARE))
+    usable = sorted((i for i, s in enumerate(sizes) if 0 < s <= cap), key=lambda i: sizes[i])
+    very_common = sorted((i for i, s in enumerate(sizes) if s > cap), key=lambda i: sizes[i])
+    need = 1 if len(tokens) == 1 else 2
+    if birth_years:
+        y_lo, y_hi = min(birth_years) - 1, max(birth_years) + 1
+    else:
+        y_lo, y_hi = 0, 9999
+    if usable:
+        pairs = [(tid, i) for i in usable for tid in matches[i]]
+        sql = (
+            f"WITH q(token_id, qi) AS (VALUES {','.join('(?,?)' * 1 for _ in pairs)})"
+            " SELECT p.name_id, COUNT(DISTINCT q.qi) AS h, MAX(p.yob_hi >= ? AND p.yob_lo <= ?) AS d"
+            " FROM q JOIN screening_postings p ON p.token_id = q.token_id"
+            " GROUP BY p.name_id HAVING h >= ? ORDER BY h DESC, d DESC LIMIT ?"
+        )
+        params = [x for pair in pairs for x in pair] + [y_lo, y_hi, max(1, need - len(very_common)), max_candidates]
+        ranked = conn.execute(sql, params).fetchall()
+    elif len(very_common) >= 2:
+        # nothing but very common parts: names must hold the two least common together and, as
+        # such a name needs a date of birth to match at all, fit the birth years
+        a, b = very_common[0], very_common[1]
         ids_a, ids_b = list(matches[a]), list(matches[b])
         sql = (
-            f"SELECT DISTINCT pa.name_id FROM screening_postings pa JOIN screening_postings pb"
+            f"SELECT pa.name_id, 2, 1 FROM screening_postings pa JOIN screening_postings pb"
             f" ON pb.name_id = pa.name_id AND pb.token_id IN ({','.join('?' * len(ids_b))})"
-            f" WHERE pa.token_id IN ({','.join('?' * len(ids_a))}) LIMIT ?"
+            f" WHERE pa.token_id IN ({','.join('?' * len(ids_a))}) AND pa.yob_hi >= ? AND pa.yob_lo <= ? LIMIT ?"
         )
-        for (name_id,) in conn.execute(sql, (*ids_b, *ids_a, max_candidates * 4)):
-            hits[name_id].update((a, b))
-        common = common[2:]
-    if not hits:
+        ranked = conn.execute(sql, (*ids_b, *ids_a, y_lo, y_hi, max_candidates)).fetchall()
+    else:
+        ranked = []
+    if not ranked:
         return [], df_of
-    # a real match shares at least two name parts (one for a one-part name): rare hits plus,
-    # at best, every common query token
-    informative = sum(1 for s in sizes if s > 0) or 1
-    need = min(2, len(tokens), informative) if len(tokens) > 1 else 1
-    optimistic = len(common)
-    pool = [n for n, h in hits.items() if len(h) + optimistic >= need or len(h) >= len(tokens)]
-    weight = {i: 1.0 / (1.0 + sizes[i]) for i in range(len(tokens))}
-    ranked = sorted(pool, key=lambda n: (-len(hits[n]), -sum(weight[i] for i in hits[n]), n))[:max_candidates]
+    hits = {r[0]: r[1] for r in ranked}
     rows = _in_chunks(
         conn,
         "SELECT name_id, list_name, entry_id, kind, display, tokens, surname_count, consonantal"
         " FROM screening_names WHERE name_id IN ({})",
-        ranked,
+        list(hits),
     )
-    out = [
-        Candidate(r[0], r[1], r[2], r[3], r[4], r[5].split(), r[6], bool(r[7]), len(hits[r[0]]))
-        for r in rows
-    ]
+    out = [Candidate(r[0], r[1], r[2], r[3], r[4], r[5].split(), r[6], bool(r[7]), hits[r[0]]) for r in rows]
     return out, df_of
 
 

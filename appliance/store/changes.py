@@ -166,31 +166,51 @@ def _apply_documents(db, name, version, upserts, removals, full, published_at, s
 
 
 def _file_changes(conn, hasher, upserts, removals) -> tuple[int, int]:
-    """Apply upserts and removals to an open list file; returns (change in records, operations)."""
-    delta = n = 0
+    """Apply upserts and removals to an open list file; returns (change in records, operations).
+
+    Everything goes through ``executemany`` (the loops run in SQLite, not Python): removals
+    delete both key rows of a number; upserts are an ``INSERT OR IGNORE`` (whose row count is
+    the number of new records) followed by an ``UPDATE`` that gives existing records their new
+    status, date and reference.
+    """
+    deletes = []
+    n = 0
     for x in removals:
         state, dtype, number = _removal_key(x)
-        for sc, num, pfx, kind, _tail in record_keys(state, dtype, number, hasher):
-            cur = conn.execute("DELETE FROM docs WHERE state = ? AND num = ? AND pfx = ? AND kind = ?", (sc, num, pfx, kind))
-            if kind % 2 == 0:
-                delta -= cur.rowcount
+        deletes.extend(k[:4] for k in record_keys(state, dtype, number, hasher))
         n += 1
-    batch = []
-    seen = set()
+    delta = 0
+    if deletes:
+        full_keys = [k for k in deletes if k[3] % 2 == 0]
+        delta -= conn.executemany("DELETE FROM docs WHERE state = ? AND num = ? AND pfx = ? AND kind = ?", full_keys).rowcount
+        conn.executemany("DELETE FROM docs WHERE state = ? AND num = ? AND pfx = ? AND kind = ?",
+                         [k for k in deletes if k[3] % 2 == 1])
+    full_rows: list = []
+    variant_rows: list = []
     for row in docfiles.key_rows((_doc_tuple(x) for x in upserts), hasher):
         if len(row) == 5:
             row = (*row, None, None)
-        if row[3] % 2 == 0 and row[:4] not in seen:
-            seen.add(row[:4])
-            if conn.execute(
-                "SELECT 1 FROM docs WHERE state = ? AND num = ? AND pfx = ? AND kind = ?", row[:4]
-            ).fetchone() is None:
-                delta += 1
-        batch.append(row)
-        n += row[3] % 2 == 0
-        if len(batch) >= 5000:
-            conn.executemany("INSERT OR REPLACE INTO docs VALUES (?,?,?,?,?,?,?)", batch)
-            batch.clear()
-    if batch:
-        conn.executemany("INSERT OR REPLACE INTO docs VALUES (?,?,?,?,?,?,?)", batch)
+        (full_rows if row[3] % 2 == 0 else variant_rows).append(row)
+        if len(full_rows) >= 50_000:
+            n += len(full_rows)
+            delta += _upsert(conn, full_rows, variant_rows)
+    n += len(full_rows)
+    delta += _upsert(conn, full_rows, variant_rows)
     return delta, n
+
+
+def _upsert(conn, full_rows: list, variant_rows: list) -> int:
+    """Write a batch of upserted key rows (emptying the lists); returns how many records are new."""
+    delta = 0
+    for rows, counted in ((full_rows, True), (variant_rows, False)):
+        if not rows:
+            continue
+        added = conn.executemany("INSERT OR IGNORE INTO docs VALUES (?,?,?,?,?,?,?)", rows).rowcount
+        if counted:
+            delta += added
+        conn.executemany(
+            "UPDATE docs SET info = ?, ref = ?, tail = ? WHERE state = ? AND num = ? AND pfx = ? AND kind = ?",
+            [(r[4], r[5], r[6], r[0], r[1], r[2], r[3]) for r in rows],
+        )
+        rows.clear()
+    return delta

@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 from typing import Iterable
 
-from ..lists.docnumbers import _LEADING_LETTERS, _NOT_ALNUM, STATUS_CODES, state_code, type_code
+from ..lists.docnumbers import _NOT_ALNUM, STATUS_CODES, state_code, type_code
 from .dockeys import Hasher, keys_of
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def key_rows(records: Iterable[tuple], hasher: Hasher):
     states: dict = {}
     types: dict = {}
     sub = _NOT_ALNUM.sub
-    match = _LEADING_LETTERS.match
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     plain = hasher.key is None
     for state, dtype, number, status, reported, ref in records:
         info = infos.get((status, reported))
@@ -91,8 +91,11 @@ def key_rows(records: Iterable[tuple], hasher: Hasher):
             if n[0] <= "9":
                 pfx, rest = "", n
             else:
-                m = match(n)
-                pfx, rest = (m.group(1), n[m.end():]) if m else ("", n)
+                rest = n.lstrip(letters)
+                if rest:
+                    pfx = n[: len(n) - len(rest)]
+                else:
+                    pfx, rest = "", n
             if rest[0] != "0" and rest.isdigit():
                 rest = int(rest)
             if ref is None:
@@ -240,7 +243,7 @@ def create_empty(data_dir: Path, list_name: str, hasher: Hasher, meta: dict) -> 
 _local = threading.local()
 
 
-def reader(path: Path) -> sqlite3.Connection:
+def reader(path: str | Path) -> sqlite3.Connection:
     """A per-thread read connection to a list file (cached; stale ones closed by :func:`prune`)."""
     cache = getattr(_local, "conns", None)
     if cache is None:
@@ -255,7 +258,7 @@ def reader(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def prune(current: set[Path]) -> None:
+def prune(current: set) -> None:
     """Close this thread's cached connections to files that are no longer in use."""
     cache = getattr(_local, "conns", {})
     for path in [p for p in cache if p not in current]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from pathlib import Path
 
 from ..lists.countries import normalize_state
 from ..lists.docnumbers import normalize_number, normalize_type, state_from_code, type_from_code
@@ -17,6 +18,18 @@ log = logging.getLogger(__name__)
 
 
 _HASHERS: dict = {}
+
+
+def _data_dir(db) -> str:
+    """The data directory of ``db`` as a string, remembered on the Database object."""
+    cached = getattr(db, "_appliance_data_dir", None)
+    if cached is None:
+        cached = str(data_dir_of(db))
+        try:
+            db._appliance_data_dir = cached
+        except AttributeError:  # pragma: no cover - a connection-like object without attributes
+            pass
+    return cached
 
 
 def _keyed(data_dir):
@@ -64,10 +77,10 @@ def lookup(db, issuing_state: str, number: str, document_type: str | None = None
             continue
         if not storage:
             continue
-        data_dir = data_dir or data_dir_of(db)
-        path = data_dir / docfiles.LISTS_DIR / storage
+        data_dir = data_dir or _data_dir(db)
+        path = f"{data_dir}/{docfiles.LISTS_DIR}/{storage}"
         current.add(path)
-        list_probes = probes(state, query, _keyed(data_dir)) if hashed else plain_probes
+        list_probes = probes(state, query, _keyed(Path(data_dir))) if hashed else plain_probes
         for p in list_probes:
             try:
                 found = docfiles.reader(path).execute(

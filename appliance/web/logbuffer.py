@@ -57,7 +57,7 @@ def install() -> RingBufferHandler:
             for name in ("appliance", "firmware_bridge", "sync", "waitress"):
                 logger = logging.getLogger(name)
                 logger.addHandler(_handler)
-                if logger.level == logging.NOTSET or logger.level > logging.INFO:
+                if logger.getEffectiveLevel() > logging.INFO:  # never hide DEBUG that was asked for
                     logger.setLevel(logging.INFO)
         return _handler
 

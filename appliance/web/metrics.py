@@ -21,6 +21,7 @@ import sqlite3
 import threading
 import time
 from importlib import metadata
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from prometheus_client import CollectorRegistry, generate_latest
@@ -144,7 +145,7 @@ class ApplianceCollector:
         db = ctx.reader()
         for name, part in (
             ("scans", self._scans), ("readers", self._readers), ("lists", self._lists),
-            ("sync", self._sync), ("audit", self._audit_chain), ("disk", self._disk),
+            ("sync", self._sync), ("audit", self._audit_chain), ("disk", self._disk), ("backups", self._backups),
         ):
             try:
                 yield from list(part(ctx, db, now))
@@ -293,6 +294,17 @@ class ApplianceCollector:
         finally:
             self._audit_done.set()
             self._audit_lock.release()
+
+    def _backups(self, ctx, db, now):
+        setting = ctx.config["metrics"]["backup_dir"]
+        folder = Path(setting) if setting else None
+        if folder is None or not folder.is_dir():
+            return
+        found = [p.stat().st_mtime for p in folder.glob("appliance-*Z.bak")]
+        yield GaugeMetricFamily("appliance_backups", "Backups in metrics.backup_dir.", value=len(found))
+        if found:
+            yield GaugeMetricFamily("appliance_backup_last_timestamp_seconds", "When the newest backup was written.",
+                                    value=max(found))
 
     def _disk(self, ctx, db, now):
         usage = shutil.disk_usage(ctx.data_dir)

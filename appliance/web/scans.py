@@ -11,6 +11,7 @@ import time
 import uuid
 
 from . import suppress
+from ..errors import ApplianceError
 from .accounts import iso, utcnow
 from .errors import Conflict, NotFound, Unavailable, ValidationError
 
@@ -92,6 +93,9 @@ def screen(ctx, mrz: str) -> dict:
     except BridgeError as exc:  # NotAnMRZ and other reader-side failures
         log.info("read is not an MRZ: %s", type(exc).__name__)
         return read_error_result(str(exc) or "not an MRZ", (time.perf_counter() - t0) * 1000)
+    except (ApplianceError, sqlite3.OperationalError) as exc:  # the sender keeps the read and retries
+        log.error("screening failed: %s", type(exc).__name__)
+        raise Unavailable("screening failed for now; send the read again", code="screening_failed") from None
     return result.to_dict() if hasattr(result, "to_dict") else dict(result)
 
 
@@ -209,6 +213,9 @@ def submit(ctx, principal, lane: str, mrz: str, source: str, read_id: str | None
         if existing is None:
             raise
         return _same_read(existing, lane, mrz), False
+    except sqlite3.OperationalError as exc:  # database locked or full: nothing stored, the sender retries
+        log.error("cannot store a scan: %s", exc)
+        raise Unavailable("the database is busy; send the read again", code="database_busy") from None
     log.info("scan %s on lane %s: %s", scan_id, lane, result["decision"])
     ctx.events.publish(lane, scan_view(row))
     return scan_view(row, full=True), True

@@ -12,7 +12,7 @@ import tomli_w
 
 from ..config import SCHEMA, Config, ConfigError
 from ..config.schema import validate
-from .errors import ValidationError
+from .errors import Unavailable, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +115,14 @@ def update(ctx, changes: dict) -> dict:
     changed = _changed(raw, merged)
     path = config_path(ctx)
     if changed:
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".toml.tmp")
-        tmp.write_text(tomli_w.dumps(merged), encoding="utf-8")
-        os.replace(tmp, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(tomli_w.dumps(merged), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise Unavailable(f"{path}: cannot save the configuration: {exc.strerror}", code="config_not_writable") from None
         values["appliance"]["data_dir"] = ctx.config["appliance"]["data_dir"]
         ctx.config = Config(values, path)
         log.info("configuration changed: %s", ", ".join(changed))

@@ -407,7 +407,7 @@ def ambiguous(fmt: str, lines: list[str], reads: list | None = None) -> bool:
     return False
 
 
-def _glyph_prefers(read, i: int, ch: str, twin: str, margin: float = 0.03) -> bool:
+def _glyph_prefers(read, i: int, ch: str, twin: str, margin: float = 0.08) -> bool:
     """The glyph recogniser scores ``ch`` clearly above ``twin`` at cell ``i``."""
     from .glyphs import CHARSET
 
@@ -466,6 +466,27 @@ def _unambiguous(fmt: str, lines: list[str], other: list[str], name_confirmed: b
     return True
 
 
+def _code_fields(fmt: str) -> list[tuple[int, int, int]]:
+    """(line, start, end) of the document code, issuing state and nationality."""
+    if fmt == "TD1":
+        return [(0, 0, 2), (0, 2, 5), (1, 15, 18)]
+    return [(0, 0, 2), (0, 2, 5), (1, 10, 13)]
+
+
+def _code_ok(code: str, width: int) -> bool:
+    """A plausible document code (2 characters) or state code (3)."""
+    if width == 2:
+        return code[:1] in "PIACV" and (code[1] == "<" or code[1].isalpha())
+    try:
+        from ..mrz.states import is_known
+    except ImportError:  # pragma: no cover - engine table missing
+        return code.replace("<", "").isalpha()
+    try:
+        return bool(is_known(code))
+    except Exception:  # noqa: BLE001
+        return code.replace("<", "").isalpha()
+
+
 def _reconcile(fmt: str, lines: list[str], tpl_lines: list[str], reads: list) -> tuple[list[str], bool]:
     """Settle what check digits cannot: unprotected positions and ``<``/``K`` (same check value).
 
@@ -475,6 +496,18 @@ def _reconcile(fmt: str, lines: list[str], tpl_lines: list[str], reads: list) ->
     rows = [list(x) for x in lines]
     agreed = True
     unprotected = set(UNPROTECTED[fmt])
+    # Codes: a state code ICAO knows beats one it does not; a document code must start P/I/A/C/V.
+    for li, start, end in _code_fields(fmt):
+        mine, theirs = lines[li][start:end], tpl_lines[li][start:end]
+        if mine == theirs:
+            pass
+        elif _code_ok(mine, end - start) and not _code_ok(theirs, end - start):
+            pass
+        elif _code_ok(theirs, end - start) and not _code_ok(mine, end - start):
+            rows[li][start:end] = list(theirs)
+        else:
+            agreed = False
+        unprotected -= {(li, i) for i in range(start, end)}
     for li, (a, b) in enumerate(zip(lines, tpl_lines)):
         for i, (ch, other) in enumerate(zip(a, b)):
             if ch == other:
@@ -542,10 +575,15 @@ def with_template(cand: Candidate, reads: list) -> list[Candidate]:
             alts = {}
         limit = 2 if fmt in ("TD1", "TD2", "TD3") else 1
         fixed = _alternative_fixes(fmt, hybrid, alts, limit, True) if alts else None
+        if fixed is None:
+            fixed = _twin_fixes(fmt, hybrid, True)
         if fixed is not None:
+            # every changed character is what the glyph recogniser read: a read, not a guess
+            changed = [(li, i) for li, (a, b) in enumerate(zip(hybrid, fixed.lines))
+                       for i in range(len(a)) if a[i] != b[i]]
+            fixed.corrected = not all(tpl_lines[li][i] == fixed.lines[li][i] for li, i in changed)
             merged = fixed
             merged.verified = _confident_agreement(merged.lines, tpl_lines, reads)
-    merged.ambiguous = merged.valid and ambiguous(fmt, merged.lines, reads)
     out.append(merged)
     # 2. the template read alone (needs a second pass to confirm it)
     alone = evaluate(fmt, tpl_lines, name_sure)
@@ -554,9 +592,10 @@ def with_template(cand: Candidate, reads: list) -> list[Candidate]:
         fixed = _twin_fixes(fmt, tpl_lines, True)
         if fixed is not None:
             alone = fixed
-    alone.ambiguous = alone.valid and ambiguous(fmt, alone.lines, reads)
     out.append(alone)
     out.append(cand)
+    for c in out:
+        c.ambiguous = c.valid and ambiguous(fmt, c.lines, reads)
     out.sort(key=lambda c: c.score(), reverse=True)
     return out
 

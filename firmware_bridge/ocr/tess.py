@@ -7,6 +7,7 @@ When the library cannot be loaded, the ``tesseract`` command is used instead.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import ctypes.util
 import logging
@@ -81,6 +82,7 @@ class _CApi:
         lib.TessDeleteText.argtypes = [ctypes.c_void_p]
         lib.TessBaseAPIClear.argtypes = [ctypes.c_void_p]
         lib.TessBaseAPIDelete.argtypes = [ctypes.c_void_p]
+        lib.TessBaseAPIEnd.argtypes = [ctypes.c_void_p]
         self._handle = lib.TessBaseAPICreate()
         keys = list(_INIT_VARS)
         k_arr = (ctypes.c_char_p * len(keys))(*[k.encode() for k in keys])
@@ -94,6 +96,13 @@ class _CApi:
             raise OCREngineError(f"libtesseract could not load the {lang!r} model")
         for key, value in _RUN_VARS.items():
             lib.TessBaseAPISetVariable(self._handle, key.encode(), value.encode())
+
+    def close(self) -> None:
+        """Free the engine (also keeps Tesseract's leak report off stderr at exit)."""
+        if self._handle:
+            self._lib.TessBaseAPIEnd(self._handle)
+            self._lib.TessBaseAPIDelete(self._handle)
+            self._handle = None
 
     def recognise(self, image: np.ndarray, psm: int) -> str:
         """Text of an 8-bit grayscale image with page segmentation mode ``psm``."""
@@ -127,10 +136,13 @@ class Tesseract:
         self.backend = "library" if self._libname else "command"
 
     def _api(self) -> _CApi:
+        """This thread's engine (created on first use)."""
         api = getattr(self._local, "api", None)
         if api is None:
             api = _CApi(ctypes.CDLL(self._libname), self.datapath, self.lang)
             self._local.api = api
+            with _ENGINE_LOCK:
+                _OPEN.append(api)
         return api
 
     def recognise(self, image: np.ndarray, psm: int = 6) -> str:
@@ -163,6 +175,14 @@ class Tesseract:
 
 _ENGINE: Tesseract | None = None
 _ENGINE_LOCK = threading.Lock()
+_OPEN: list[_CApi] = []
+
+
+@atexit.register
+def _close_all() -> None:
+    """Free every engine at interpreter exit."""
+    while _OPEN:
+        _OPEN.pop().close()
 
 
 def engine() -> Tesseract:

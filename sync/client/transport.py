@@ -40,6 +40,10 @@ class HubSession:
         url = self.base_url + path
         try:
             resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.exceptions.SSLError:
+            raise HubUnreachable(
+                f"the TLS certificate of {self.base_url} is not trusted (install the CA, or set REQUESTS_CA_BUNDLE)"
+            ) from None
         except requests.exceptions.Timeout:
             raise HubUnreachable(f"the hub at {self.base_url} did not answer in time") from None
         except requests.exceptions.ConnectionError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import time
 from pathlib import Path
 
 from ..errors import HubRefused, HubUnreachable, ManifestRefused, PayloadError, ProtocolError, SignatureError, SyncError
@@ -16,6 +17,10 @@ from . import keyring, state
 from .transport import HubSession
 
 log = logging.getLogger(__name__)
+
+
+#: A partial download of another payload untouched for this long is deleted.
+STALE_PART_SECONDS = 3 * 24 * 3600
 
 
 class UpdateRefused(SyncError):
@@ -71,9 +76,12 @@ def download(session: HubSession, data_dir: Path, sha256: str, size: int) -> byt
     folder = Path(data_dir) / "sync" / "downloads"
     folder.mkdir(parents=True, exist_ok=True)
     part = folder / f"{sha256}.part"
-    for other in folder.glob("*.part"):
-        if other != part:
-            other.unlink(missing_ok=True)
+    for other in folder.glob("*.part"):  # partial downloads of superseded payloads
+        try:
+            if other != part and time.time() - other.stat().st_mtime > STALE_PART_SECONDS:
+                other.unlink(missing_ok=True)
+        except OSError:
+            pass
     have = part.stat().st_size if part.exists() else 0
     if have > size:
         part.unlink()

@@ -207,11 +207,8 @@ def test_ports_lists_serial_ports(env):
 def test_doctor_masks_the_mrz_unless_asked(env, documents, scanner_factory):
     doc = documents[0]
     for flag in ([], ["--show-raw"]):
-        scanner = scanner_factory("access-is")
-        timer = threading.Timer(1.5, scanner.send, args=(doc,))
-        timer.start()
+        scanner = scanner_factory("access-is", documents=[doc], interval=0.1)  # sends once the port is open
         r = bridge("doctor", scanner.path, "--timeout", "20", *flag, env=env)
-        timer.join()
         assert r.returncode == 0, r.stderr
         assert "detected access-is" in r.stdout and "Reader works" in r.stdout
         shown = doc.split("\n")[1] in r.stdout
@@ -223,10 +220,16 @@ def test_doctor_explains_silence_and_garbage(env, scanner_factory):
     scanner = scanner_factory("lines")
     r = bridge("doctor", scanner.path, "--timeout", "1", env=env)
     assert r.returncode == 2 and "No data arrived" in r.stdout
-    timer = threading.Timer(1.0, scanner.send_bytes, args=(bytes(range(0x80, 0xFF)),))
-    timer.start()
-    r = bridge("doctor", scanner.path, "--timeout", "10", "--json", env=env)
-    timer.join()
+
+    def garble_when_open():
+        if wait_until(scanner.host_connected, timeout=20):
+            time.sleep(0.3)  # let the host finish opening (it flushes its input)
+            scanner.send_bytes(bytes(range(0x80, 0xFF)))
+
+    sender = threading.Thread(target=garble_when_open)
+    sender.start()
+    r = bridge("doctor", scanner.path, "--timeout", "20", "--json", env=env)
+    sender.join()
     report = json.loads(r.stdout)
     assert r.returncode == 3 and "baud rate" in report["diagnosis"]
     r = bridge("doctor", "/dev/does-not-exist", env=env)
@@ -251,3 +254,12 @@ def test_queue_command_shows_the_queue(env):
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["pending"] == 0
     assert "pending:" in bridge("queue", env=env).stdout
+
+
+def test_listen_stops_quietly_when_its_reader_goes_away(env, documents, scanner_factory):
+    scanner = scanner_factory("lines", documents=documents, interval=0.05, loop=True)
+    shell = f"{sys.executable} -m firmware_bridge.cli --quiet listen --port {scanner.path} --stdout | head -n 2"
+    r = subprocess.run(["bash", "-o", "pipefail", "-c", shell], env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr  # `listen | head` ends like any Unix filter
+    assert [json.loads(line)["lane"] for line in r.stdout.splitlines()] == ["cli", "cli"]
+    assert "Traceback" not in r.stderr

@@ -183,3 +183,42 @@ def test_bridge_without_token_says_what_to_do(data_dir):
     config = load_config(overrides={"lanes": {"a": {"port": "loop://"}}})
     with pytest.raises(DeliveryError, match="bridge.token_file"):
         Bridge(config, lanes=config.lanes)
+
+
+def test_per_lane_instances_share_one_queue_file_without_sending_each_others_reads(tmp_path, stub):
+    stub.start()
+    north_q, south_q = DeliveryQueue(tmp_path / "q"), DeliveryQueue(tmp_path / "q")  # two processes, one file
+    north = Deliverer(north_q, stub.url, "bridge-secret", lanes=["north"])
+    south = Deliverer(south_q, stub.url, "bridge-secret", lanes=["south"])
+    reads = [fake_read(i, lane="north" if i % 2 else "south") for i in range(10)]
+    for read in reads:
+        (north if read["lane"] == "north" else south)(read)
+    north.start()
+    assert north.drain(10)
+    north.stop()
+    assert {s["lane"] for s in stub.scans} == {"north"} and len(south_q) == 5
+    south.start()
+    assert south.drain(10)
+    south.stop()
+    assert sorted(s["read_id"] for s in stub.scans) == sorted(r["read_id"] for r in reads)
+
+
+def test_bridge_serves_serial_and_image_lanes_side_by_side(tmp_path, data_dir, documents, scanner_factory):
+    import io
+
+    scanner = scanner_factory("lines")
+    inbox = tmp_path / "inbox"
+    config = load_config(overrides={"lanes": {
+        "north": {"port": scanner.path},
+        "desk": {"watch_dir": str(inbox)},
+    }})
+    out = io.StringIO()
+    bridge = Bridge(config, lanes=config.lanes, stdout=True, stream=out).start()
+    try:
+        (inbox / "note.txt").write_text("not a scan")
+        assert bridge.runners[0].wait_for_state("connected")
+        scanner.send(documents[0])
+        assert wait_until(lambda: (inbox / "failed" / "note.txt").exists() and out.getvalue().count("\n") == 1)
+    finally:
+        bridge.stop()
+    assert json.loads(out.getvalue())["lane"] == "north"

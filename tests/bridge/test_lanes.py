@@ -159,13 +159,18 @@ def test_wrong_baud_rate_gives_a_diagnostic(documents, scanner_factory, lane_fac
     assert wait_until(lambda: len(lane.got) == 1)
 
 
-def test_silent_reader_stays_connected_and_idbox_is_rearmed(scanner_factory, lane_factory):
+def test_silent_reader_stays_connected_with_a_hint_and_idbox_is_rearmed(documents, scanner_factory, lane_factory):
     scanner = scanner_factory("idbox")
     lane = lane_factory("quiet", scanner.path, "idbox")
     lane.keepalive_seconds = 0.1
+    lane.silent_hint_seconds = 0.3
     assert lane.wait_for_state("connected")
     assert wait_until(lambda: scanner.received.count(b"\x43\x00\x01\x01") >= 3)
+    assert wait_until(lambda: "no data since the port opened" in lane.detail)
     assert lane.state == ConnectionState.CONNECTED and lane.got == []
+    scanner.send(documents[0])
+    assert wait_until(lambda: len(lane.got) == 1)
+    assert lane.detail == ""
 
 
 def test_several_lanes_at_once(documents, scanner_factory, lane_factory):
@@ -302,3 +307,31 @@ def test_raw_wire_log_is_masked(documents, scanner_factory, caplog):
     raw_hex = documents[0].split("\n")[1][:8].encode().hex(" ")
     assert not any(raw_hex in w for w in wire)
     assert any("58" in w or "39" in w for w in wire)  # masked letters and digits
+
+
+def test_a_failing_consumer_or_listener_never_stops_the_lane(documents, scanner_factory, caplog):
+    scanner = scanner_factory("lines")
+    got: list[dict] = []
+
+    def fussy(read):
+        if not got:
+            got.append(None)
+            raise RuntimeError(read["mrz"])  # a consumer bug whose message holds the MRZ
+        got.append(read)
+
+    lane = LaneRunner("fussy", {"port": scanner.path}, fussy).start()
+    lane.add_listener(lambda status: 1 / 0)
+    try:
+        assert lane.wait_for_state("connected")
+        scanner.send(documents[0])
+        assert lane.wait_for_state("error")
+        assert "RuntimeError" in lane.detail and documents[0] not in lane.detail
+        scanner.send(documents[1])
+        assert wait_until(lambda: len(got) == 2)
+        assert lane.wait_for_state("connected")
+    finally:
+        lane.stop()
+    assert got[1]["mrz"] == documents[1]
+    for record in caplog.records:
+        if record.levelno > logging.DEBUG:
+            assert documents[0].split("\n")[0] not in record.getMessage()

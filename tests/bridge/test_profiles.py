@@ -238,3 +238,9 @@ def test_read_status(lines_, error, status):
     assert read["mrz"] == "\n".join(lines_)
     if status == "ok":
         assert read["document"]["valid"] is True
+
+
+def test_lane_profile_setting_offers_exactly_the_profiles():
+    from appliance.config.sections import LANES
+
+    assert set(LANES.option("profile").choices) == set(PROFILES)

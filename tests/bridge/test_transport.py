@@ -60,3 +60,18 @@ def test_masking_hides_letters_and_digits_but_keeps_structure():
     assert "1c 02" in dump and "UTO" not in dump and "55 54 4f" not in dump
     assert "UTO" in hexdump(line.encode(), masked=False)
     assert short_hex(b"AB12<", masked=True) == "58 58 39 39 3c"
+
+
+@pytest.mark.parametrize(
+    "code,reason,words",
+    [(13, "permission", "dialout"), (16, "busy", "in use"), (11, "busy", "in use"), (2, "absent", "no such port"), (5, "absent", "not responding")],
+)
+def test_os_errors_become_actionable_messages(code, reason, words):
+    import os
+
+    import serial
+
+    from firmware_bridge.transport import port_error
+
+    err = port_error("/dev/serial/by-id/x", serial.SerialException(code, f"could not open port: [Errno {code}] {os.strerror(code)}"))
+    assert err.reason == reason and words in str(err)

@@ -174,3 +174,19 @@ def test_restore_as_root_gives_files_to_the_service_user(scan_writer, data_dir, 
     restore_backup(bak, target)  # a second time: with a safety copy
     owners = {(p.name, p.stat().st_uid, p.stat().st_gid) for p in target.rglob("*")}
     assert owners and all(uid == 4242 and gid == 4242 for _, uid, gid in owners), owners
+
+
+def test_backups_into_a_directory_are_rotated(scan_writer, data_dir, tmp_path):
+    """`appliance backup DIR --keep N` names backups by time and keeps the newest N (the backup timer's use)."""
+    scan_writer.write_one(1)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    (folder / "appliance-20200101T000000Z.bak").write_bytes(b"old")
+    (folder / "notes.txt").write_text("not a backup")
+    out = run_appliance("backup", str(folder), "--keep", "1", data_dir=data_dir)
+    assert out.returncode == 0, out.stderr
+    assert "removed the old backup" in out.stdout
+    kept = sorted(p.name for p in folder.iterdir())
+    assert len(kept) == 2 and "notes.txt" in kept and "appliance-20200101T000000Z.bak" not in kept
+    out = run_appliance("backup", str(tmp_path / "single.bak"), "--keep", "3", data_dir=data_dir)
+    assert out.returncode == 1 and "--keep needs FILE to be a directory" in out.stderr

@@ -178,3 +178,23 @@ def test_access_is_loopback_or_allowed_networks(data_dir):
         for a in (app, allowed):
             a.extensions["appliance"].close()
         writer.stop()
+
+
+def test_backup_age_is_reported(data_dir, tmp_path):
+    """The newest backup in metrics.backup_dir and the number kept are exported."""
+    from appliance.ops.backup import create_backup, timestamped_name
+
+    writer = ScanWriter(data_dir)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    app = make_app(data_dir, {"metrics": {"backup_dir": str(folder)}})
+    try:
+        assert value(scrape(app), "appliance_backups") == 0
+        writer.write_one(1)
+        create_backup(data_dir, folder / timestamped_name())
+        m = scrape(app)
+        assert value(m, "appliance_backups") == 1
+        assert abs(value(m, "appliance_backup_last_timestamp_seconds") - dt.datetime.now().timestamp()) < 600
+    finally:
+        app.extensions["appliance"].close()
+        writer.stop()

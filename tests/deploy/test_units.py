@@ -98,8 +98,8 @@ def test_web_service_is_notify_with_a_watchdog():
 
 
 def test_timers_point_at_oneshot_services():
-    """The sync and purge timers start oneshot services that exist."""
-    for timer in ("border-appliance-sync.timer", "border-appliance-purge.timer"):
+    """The sync, purge and backup timers start oneshot services that exist."""
+    for timer in ("border-appliance-sync.timer", "border-appliance-purge.timer", "border-appliance-backup.timer"):
         service = SYSTEMD_DIR / timer.replace(".timer", ".service")
         assert dict(directives(service))["Type"] == "oneshot"
         assert directives(SYSTEMD_DIR / timer, "Timer")

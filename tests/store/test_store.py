@@ -280,3 +280,19 @@ def test_apply_changes_joins_the_callers_transaction(db, files):
     apply_changes(db, "un", kind="watchlist", version="v9", removals=["TSi.002"])
     db.conn.execute("ROLLBACK")  # the caller's rollback takes the change set with it
     assert _show(db, "un")["persons"] == 2 and _show(db, "un")["version"] == "2025-01-02"
+
+
+def test_screening_index_follows_every_watchlist_change(db, files):
+    pytest.importorskip("appliance.screening.index")
+
+    def indexed():
+        return {r[0] for r in db.execute("SELECT entry_id FROM screening_entries WHERE list_name = 'un'")}
+
+    import_list(db, "un", "un-xml", files["un-xml"])
+    people = {"TSi.001", "TSi.002"}
+    assert people <= indexed()
+    apply_changes(db, "un", kind="watchlist", version="v2", upserts=[_person("TSi.009", "NEW PERSON")],
+                  removals=["TSi.002"])
+    assert {"TSi.001", "TSi.009"} <= indexed() and "TSi.002" not in indexed()
+    remove_list(db, "un")
+    assert indexed() == set()

@@ -256,3 +256,22 @@ def test_sigkill_during_apply_keeps_lists_intact(hub_dir, served_hub, tmp_path):
     assert done.returncode == 0, done.stderr
     assert box.list_version("lost") == ("2", 15000)
     assert check(box.db, "UTO", "ZX0010005") and not check(box.db, "UTO", "ZX0000005")
+
+
+def test_served_hub_refuses_bad_requests_and_changes_nothing(hub_dir, served_hub, tmp_path):
+    import requests
+
+    box = enrolled_box(hub_dir, tmp_path, served_hub.url)
+    cred = {"Authorization": f"Bearer {state.get(box.db, 'credential')}"}
+    url = served_hub.url + "/api/v1/records"
+    huge = b'{"records": [{"key": "h", "kind": "scan", "payload": {"x": "' + b"A" * (20 * 1024 * 1024) + b'"}}]}'
+    r = requests.post(url, data=huge, headers={**cred, "Content-Type": "application/json"}, timeout=60)
+    assert r.status_code == 413
+    r = requests.post(url, json={"records": [{"key": "k", "kind": "scan", "payload": {}}]},
+                      headers={"Authorization": "Bearer 1.forged"}, timeout=10)
+    assert r.status_code == 401 and r.json()["error"] == "bad_credential"
+    r = requests.post(url, json={"records": [{"key": "k", "kind": "scan", "payload": {}}, {"kind": "scan"}]}, headers=cred, timeout=10)
+    assert r.status_code == 400 and r.json()["error"] == "malformed_record"
+    r = requests.post(url, data=b"\xff\xfe", headers={**cred, "Content-Type": "application/json"}, timeout=10)
+    assert r.status_code == 400
+    assert hub_count(hub_dir) == 0

@@ -288,3 +288,22 @@ def test_people_see_match_details_only_through_the_audited_hit_card(as_user, doc
     scan = officer.post("/api/v1/scans", json={"lane": LANE, "mrz": documents["HIT"][0], "source": "manual"}).get_json()
     assert scan["decision"] == "HIT" and scan["matches"]
     assert all("evidence" not in m and "matched_name" not in m for m in scan["matches"])
+
+
+def test_a_failing_screening_engine_answers_503_so_the_bridge_retries(client, ctx, tokens, documents):
+    import sqlite3
+
+    post_scan(client, tokens["bridge"], documents["CLEAR"][0])  # the engine is up and indexed
+    conn = sqlite3.connect(ctx.db_path)
+    conn.execute("ALTER TABLE screening_vocab_keys RENAME TO screening_vocab_keys_away")  # a damaged index
+    conn.commit()
+    try:
+        resp = post_scan(client, tokens["bridge"], documents["CLEAR"][1], read_id="retry-me")
+        assert resp.status_code == 503 and resp.get_json()["error"] == "screening_failed"
+        assert ctx.reader().execute("SELECT count(*) FROM scans WHERE read_id = 'retry-me'").fetchone()[0] == 0
+    finally:
+        conn.execute("ALTER TABLE screening_vocab_keys_away RENAME TO screening_vocab_keys")
+        conn.commit()
+        conn.close()
+    again = post_scan(client, tokens["bridge"], documents["CLEAR"][1], read_id="retry-me")
+    assert again.status_code == 201

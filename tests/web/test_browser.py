@@ -49,7 +49,7 @@ def lane(live, tokens, tmp_path):
     """lane-1 read by the bridge's LaneRunner from a virtual scanner, delivered over HTTP to the live server."""
     from appliance.demo.runner import DemoLane
 
-    demo_lane = DemoLane(LANE, {"port": str(tmp_path / "scanner-lane-1"), "profile": "lines"}, live.url, tokens["bridge"],
+    demo_lane = DemoLane(LANE, {"port": str(tmp_path / "scanner-lane-1"), "profile": "lines", "dedupe_seconds": 0.0}, live.url, tokens["bridge"],
                          tmp_path / "queue", [], 3600.0)
     demo_lane.start()
     yield demo_lane
@@ -74,6 +74,9 @@ def test_scanner_read_shows_live_then_hit_card_and_disposition(live, lane, page,
     assert "VEXMOOR" in page.inner_text("#fields")
     assert page.is_visible("#btn-hitcard")
     page.screenshot(path=str(tmp_path / "booth-hit.png"))
+    box = page.locator("#booth").bounding_box()
+    assert box["x"] + box["width"] <= 1280  # fits a 1280x800 screen without scrolling sideways
+    assert page.locator("#verdict").bounding_box()["y"] + page.locator("#verdict").bounding_box()["height"] < 800
 
     page.keyboard.press("h")
     page.wait_for_selector("#hitcard-body section.match", timeout=10000)

@@ -17,6 +17,8 @@
   function render(scan) {
     current = scan;
     var box = $("verdict"), word = WORDS[scan.decision] || scan.decision;
+    box.className = "verdict";
+    void box.offsetWidth; /* restart the HIT animation for a new scan */
     box.className = "verdict v-" + String(scan.decision || "unknown").toLowerCase().replace(/_/g, "-");
     box.dataset.scanId = scan.id;
     box.dataset.decision = scan.decision;
