@@ -245,6 +245,8 @@ def _extract(path: Path, kind: str, passphrase: str | None, into: Path) -> dict:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(f"{path}: the backup has no readable manifest")
     for name, digest in manifest.get("sha256", {}).items():
+        if not isinstance(name, str) or Path(name).is_absolute() or ".." in Path(name).parts:
+            raise BackupError(f"{path}: unexpected entry {name!r} in the backup's manifest")
         target = into / name
         if not target.is_file() or _sha256(target) != digest:
             raise BackupError(f"{path}: {name} is missing or damaged in the backup")

@@ -21,10 +21,13 @@ from typing import Any, TextIO
 
 REDACTED = "[redacted]"
 
-#: MRZ-like text: long runs of the MRZ alphabet, or shorter runs with a filler pair.
+#: MRZ-like text: a run as long as an MRZ line (30, 36 or 44) of the MRZ alphabet, a run
+#: with a filler pair (also with the reject characters _ and * of partial reads), or a
+#: code with a filler inside (``UTO<D231458907``).
 _MRZ_CHARS = r"A-Z0-9<_*"
 _MRZ_RE = re.compile(
-    rf"(?<![A-Za-z0-9<_*])(?:[{_MRZ_CHARS}]{{28,}}|[{_MRZ_CHARS}]*<<[{_MRZ_CHARS}]*|[A-Z0-9]{{1,}}<[A-Z0-9<]{{4,}})(?![A-Za-z0-9<_*])"
+    rf"(?<![A-Za-z0-9<_*])(?:[A-Z0-9<]{{28,}}|[{_MRZ_CHARS}]*<<[{_MRZ_CHARS}]*|[A-Z0-9]+<[A-Z0-9<]{{4,}})"
+    rf"(?![A-Za-z0-9<_*])"
 )
 #: Keys whose values are personal data (names, numbers, birth dates, MRZ text).
 PERSONAL_KEYS = (

@@ -68,11 +68,16 @@ class ScanTally:
         self.buckets: dict[str, list[int]] = {}
         self.sums: dict[str, float] = {}
         self.last_scan: dict[str, float] = {}
+        self.last_created = ""
 
     def update(self, db) -> None:
         """Read the scans added since the previous call."""
         with self.lock:
             top = db.execute("SELECT max(id) FROM scans").fetchone()[0] or 0
+            if top < self.last_id:
+                # ids started again (every scan purged, or a restore): skip what was counted
+                seen = db.execute("SELECT max(id) FROM scans WHERE created_at <= ?", [self.last_created]).fetchone()[0]
+                self.last_id = seen or 0
             if top <= self.last_id:
                 return
             span = [self.last_id, top]
@@ -84,6 +89,8 @@ class ScanTally:
                 ts = _parse_ts(last)
                 if ts is not None:
                     self.last_scan[lane] = max(ts, self.last_scan.get(lane, 0.0))
+                if last and last > self.last_created:
+                    self.last_created = last
             cols = ", ".join(f"sum(elapsed_ms <= {b * 1000!r})" for b in LATENCY_BUCKETS)
             for row in db.execute(
                 f"SELECT lane, {cols}, count(elapsed_ms), total(elapsed_ms) FROM scans "

@@ -70,6 +70,10 @@ def templates() -> tuple[str, np.ndarray] | None:
             elif kernel == "bold":
                 arr = cv2.dilate(arr, np.ones((7, 7), np.uint8))
             cell = arr[10 + top:10 + bottom, 10:10 + advance].astype(np.float32)
+            cols = np.flatnonzero(cell.max(axis=0) > 64)
+            if cols.size:  # centre the glyph's ink in its cell, as read_line does for the image
+                shift = int(round(advance / 2 - (cols[0] + cols[-1]) / 2))
+                cell = np.roll(cell, shift, axis=1)
             rows.append(_normalise(cell).ravel())
         weights.append(np.stack(rows))
     # one row per (weight, character); scores are folded per character by taking the best weight

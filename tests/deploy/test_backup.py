@@ -190,3 +190,31 @@ def test_backups_into_a_directory_are_rotated(scan_writer, data_dir, tmp_path):
     assert len(kept) == 2 and "notes.txt" in kept and "appliance-20200101T000000Z.bak" not in kept
     out = run_appliance("backup", str(tmp_path / "single.bak"), "--keep", "3", data_dir=data_dir)
     assert out.returncode == 1 and "--keep needs FILE to be a directory" in out.stderr
+
+
+def test_crafted_archive_cannot_write_outside_the_data_directory(tmp_path):
+    """Entries or manifest names with '..' or absolute paths are refused before anything is written."""
+    import hashlib
+    import io
+    import json
+    import tarfile
+
+    evil = tmp_path / "evil.bak"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    with tarfile.open(evil, "w:gz") as tar:
+        for name, data in (("manifest.json", json.dumps({"format": 1, "sha256": {
+                "files/../../victim.txt": hashlib.sha256(b"keep me").hexdigest()}}).encode()),):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(BackupError, match="unexpected entry"):
+        restore_backup(evil, tmp_path / "box" / "data")
+    assert victim.read_text() == "keep me"
+    with tarfile.open(evil, "w:gz") as tar:
+        info = tarfile.TarInfo("../outside.txt")
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"x"))
+    with pytest.raises(BackupError, match="unexpected entry"):
+        restore_backup(evil, tmp_path / "box" / "data")
+    assert not (tmp_path / "box" / "outside.txt").exists()

@@ -61,6 +61,8 @@ def test_personal_data_is_redacted(text):
         "bridge read_id=9f86d081884c7d65 lane=lane1 state=connected port=/dev/mrz-lane1",
         "GET /api/v1/scans 201 12.5ms",
         "sync: 500 records delivered to https://hub.example.org",
+        "lane1 on /dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A9XYZ12345-if00-port0",
+        "key 8ec9a77d52649805 active",
     ],
 )
 def test_operational_text_is_kept(text):

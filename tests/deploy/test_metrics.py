@@ -88,6 +88,23 @@ def test_purged_scans_do_not_make_counters_go_backwards(box):
     assert total(after) == total(before) + 1
 
 
+def test_counting_goes_on_when_ids_start_again(box):
+    """After every scan was purged SQLite reuses ids from 1: new scans are still counted, old ones not twice."""
+    writer, app = box
+    for n in range(4):
+        writer.write_one(n)
+    before = scrape(app)
+    with writer.ctx.write() as db:
+        db.execute("DELETE FROM scans")
+    writer.write_one(10)
+    writer.write_one(12)
+    after = scrape(app)
+    assert value(after, "appliance_scans_total", lane="lane1", decision="POSSIBLE_MATCH") == \
+        value(before, "appliance_scans_total", lane="lane1", decision="POSSIBLE_MATCH") + 1  # n=10
+    assert value(after, "appliance_scans_total", lane="lane1", decision="CLEAR") == \
+        value(before, "appliance_scans_total", lane="lane1", decision="CLEAR") + 1  # n=12
+
+
 def test_reader_state_sync_queue_audit_and_disk(box):
     """Reader state per lane, outbox depth and lag, audit chain status and free disk are exported."""
     writer, app = box
