@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -96,6 +97,7 @@ def main() -> None:
         server.terminate()
         server.wait(20)
         hub.close()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -215,6 +216,7 @@ def main() -> None:
         with psycopg.connect(args.pg, autocommit=True) as conn:
             conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [name])
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 
 import click
 
@@ -86,13 +88,14 @@ def _overrides(**opts) -> dict:
 
 
 def _serve(bridge) -> None:
-    from .service import wait_for_signal
+    from .service import stop_on_signal, wait_for
 
-    bridge.start()
-    try:
-        wait_for_signal(getattr(bridge.sink, "closed", None))
-    finally:
-        bridge.stop()
+    with stop_on_signal(getattr(bridge.sink, "closed", None)) as done:
+        try:
+            bridge.start()
+            wait_for(done)
+        finally:
+            bridge.stop()
     if getattr(bridge.sink, "closed", None) is not None and bridge.sink.closed.is_set():
         # the reader of our output left (a pipe into `head`): exit quietly, like other Unix tools
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -142,7 +145,7 @@ def run(ctx, lanes, to_stdout):
 @click.option("--seed", type=int, default=None, help="Random seed for generated documents and faults.")
 def simulate(profile, documents, generate, interval, faults, fault_rate, loop, link, seed):
     """Create a pseudo-terminal that behaves like an MRZ reader; print its path."""
-    from .service import wait_for_signal
+    from .service import stop_on_signal, wait_for
     from .simulate import VirtualScanner, load_documents
 
     docs = load_documents(documents) if documents else None
@@ -152,19 +155,20 @@ def simulate(profile, documents, generate, interval, faults, fault_rate, loop, l
         generate = 10
     fault_list = tuple(f.strip() for f in faults.split(",") if f.strip())
     scanner = VirtualScanner(profile, docs, generate, interval, fault_list, link=link, loop=loop, fault_rate=fault_rate, seed=seed)
-    path = scanner.start()
-    click.echo(path)
-    sys.stdout.flush()
-    click.echo(
-        f"virtual {profile} scanner on {path} (pseudo-terminal {scanner.pty_path}); "
-        f"{len(scanner.documents)} document(s) every {interval:g} s{', looping' if loop else ''}"
-        f"{'; faults ' + ','.join(fault_list) if fault_list else ''}. Ctrl-C to stop.",
-        err=True,
-    )
-    try:
-        wait_for_signal()
-    finally:
-        scanner.stop()
+    with stop_on_signal() as done:
+        try:
+            path = scanner.start()
+            click.echo(path)
+            sys.stdout.flush()
+            click.echo(
+                f"virtual {profile} scanner on {path} (pseudo-terminal {scanner.pty_path}); "
+                f"{len(scanner.documents)} document(s) every {interval:g} s{', looping' if loop else ''}"
+                f"{'; faults ' + ','.join(fault_list) if fault_list else ''}. Ctrl-C to stop.",
+                err=True,
+            )
+            wait_for(done)
+        finally:
+            scanner.stop()
 
 
 @cli.command()
@@ -269,8 +273,16 @@ def queue(ctx, as_json, requeue_rejected):
         click.echo(f"          {r['count']} x HTTP {r['status_code']} {r['reason']}")
 
 
+def _stop_early(signum, frame) -> None:
+    """SIGINT/SIGTERM before a command is serving (still starting up): stop now, successfully."""
+    raise SystemExit(0)
+
+
 def main(args=None) -> None:
     """Entry point of the ``firmware-bridge`` console script."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):  # as early as possible: start-up takes a while on a busy box
+            signal.signal(sig, _stop_early)
     try:
         from appliance.errors import ApplianceError
     except ImportError:  # pragma: no cover

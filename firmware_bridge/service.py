@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from .delivery import Deliverer, StatusReporter, StdoutSink, read_token
@@ -100,18 +101,26 @@ class Bridge:
             self.deliverer.queue.close()
 
 
-def wait_for_signal(done: threading.Event | None = None) -> None:
-    """Block until SIGINT or SIGTERM, or until ``done`` is set (then return, so the caller exits 0)."""
+@contextmanager
+def stop_on_signal(done: threading.Event | None = None):
+    """While inside, SIGINT and SIGTERM set the yielded event (so the caller can stop and exit 0)."""
     done = done or threading.Event()
 
     def handler(signum, frame):
-        """Note the signal; the waiting loop returns."""
+        """Note the signal; the caller's loop sees the event."""
         done.set()
 
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {}
+    if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
+        previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        while not done.wait(0.5):
-            pass
+        yield done
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
+
+
+def wait_for(done: threading.Event) -> None:
+    """Block until ``done`` is set (by a signal or by the sink closing)."""
+    while not done.wait(0.5):
+        pass

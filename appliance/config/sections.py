@@ -64,7 +64,7 @@ SCREENING = Section(
             choices=("possible_match", "ignore"),
         ),
         Option("expired_is_invalid", bool, True, "Treat an expired document as DOCUMENT_INVALID."),
-        Option("max_candidates", int, 200, "Upper bound on listed names scored per screening.", min=10, max=100000),
+        Option("max_candidates", int, 100, "Upper bound on listed names scored per screening.", min=10, max=100000),
     ),
 )
 

@@ -203,6 +203,8 @@ class DocumentRecord:
     def __post_init__(self):
         self.status = normalize_status(self.status)
         self.issuing_state = normalize_state(self.issuing_state)
+        if not self.issuing_state:
+            raise ValueError("issuing_state is not a country code")
         self.document_type = normalize_type(self.document_type)
         if not normalize_number(self.document_number):
             raise ValueError("document number is empty")

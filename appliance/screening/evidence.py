@@ -18,9 +18,9 @@ DOB_WEIGHTS = {
     "within_listed_year": 0.16,
     "within_listed_range": 0.15,
     "within_approximate_range": 0.12,
-    "same_year_other_day": 0.06,
-    "unknown": 0.08,
-    "near_year": 0.03,
+    "same_year_other_day": 0.03,
+    "unknown": 0.05,
+    "near_year": 0.0,
     "conflicting": -0.15,
 }
 _RANK = list(DOB_WEIGHTS)  # best first

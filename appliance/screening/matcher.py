@@ -56,19 +56,35 @@ def _listed_form(c: Candidate) -> NameForm:
     return NameForm(c.tokens, c.surname_count, consonantal=c.consonantal)
 
 
-def score_entry(query: QueryDocument, qform: NameForm, names: list[Candidate], features: dict,
-                today: dt.date, common, doc_hit: bool = False, floor: float = 0.0) -> dict | None:
-    """Best match of a query against one listed entry, with evidence; None when nothing matches."""
+def best_name(qform: NameForm, names: list[Candidate], common, memo: dict | None = None):
+    """(weighted score, NameScore, candidate) of an entry's best-matching name, or None."""
     best = None
     for c in names:
-        ns = compare_names(qform, _listed_form(c), common)
+        key = (tuple(c.tokens), c.consonantal)
+        ns = memo.get(key) if memo is not None else None
+        if ns is None:
+            ns = compare_names(qform, _listed_form(c), common)
+            if memo is not None:
+                memo[key] = ns
         weighted = ns.score * KIND_WEIGHT.get(c.kind, 1.0)
         if best is None or weighted > best[0]:
             best = (weighted, ns, c)
+    return best
+
+
+def could_reach(weighted: float, floor: float) -> bool:
+    """True when a name score could reach ``floor`` with the best other evidence."""
+    return ev.NAME_WEIGHT * weighted + max(ev.DOB_WEIGHTS.values()) + ev.NATIONALITY_MATCH >= floor
+
+
+def score_entry(query: QueryDocument, qform: NameForm, names: list[Candidate], features: dict,
+                today: dt.date, common, doc_hit: bool = False, floor: float = 0.0, best=None) -> dict | None:
+    """Best match of a query against one listed entry, with evidence; None when nothing matches."""
+    best = best or best_name(qform, names, common)
     if best is None:
         return None
     weighted, ns, cand = best
-    if not doc_hit and ev.NAME_WEIGHT * weighted + max(ev.DOB_WEIGHTS.values()) + ev.NATIONALITY_MATCH < floor:
+    if not doc_hit and not could_reach(weighted, floor):
         return None  # cannot reach the floor whatever the other evidence says
     dob = ev.dob_evidence(query.birth_date, features.get("dobs", []), today)
     doc = ev.document_evidence(query.document_number, query.issuing_state, features.get("documents", []))
@@ -141,11 +157,17 @@ def match_watchlists(conn, query: QueryDocument, *, today: dt.date, max_candidat
     doc_entries = set(entries_by_document(conn, query.document_number or ""))
     for key in doc_entries - set(by_entry):
         by_entry[key] = names_of_entries(conn, [key])
-    features = load_features(conn, list(by_entry))
-    out = []
+    memo: dict = {}
+    bests = {}
     for key, names in by_entry.items():
+        b = best_name(qform, names, common, memo)
+        if b is not None and (key in doc_entries or could_reach(b[0], report_threshold)):
+            bests[key] = b
+    features = load_features(conn, list(bests))
+    out = []
+    for key, b in bests.items():
         feats = json.loads(features.get(key, "{}"))
-        m = score_entry(query, qform, names, feats, today, common, key in doc_entries, report_threshold)
+        m = score_entry(query, qform, by_entry[key], feats, today, common, key in doc_entries, report_threshold, b)
         if m and m["score"] >= report_threshold:
             out.append(m)
     out.sort(key=lambda m: (-m["score"], m["list"], m["entry_id"]))

@@ -40,14 +40,9 @@ class NameForm:
         return "surname" if i < self.surname_count else "given"
 
 
-def token_similarity(q: str, t: str, *, prefix: bool = False, consonantal: bool = False) -> tuple[float, str]:
-    """Similarity of query token ``q`` to listed token ``t`` in [0, 1] and how it was found."""
-    return _token_similarity(q, t, prefix, consonantal)
-
-
 @lru_cache(maxsize=500_000)
-def _token_similarity(q: str, t: str, prefix: bool, consonantal: bool) -> tuple[float, str]:
-    """Cached body of :func:`token_similarity`."""
+def token_similarity(q: str, t: str, prefix: bool = False, consonantal: bool = False) -> tuple[float, str]:
+    """Similarity of query token ``q`` to listed token ``t`` in [0, 1] and how it was found."""
     if q == t:
         return 1.0, "exact"
     if consonantal:
@@ -76,17 +71,19 @@ def _token_similarity(q: str, t: str, prefix: bool, consonantal: bool) -> tuple[
     short = min(len(q), len(t))
     d = OSA.distance(q, t, score_cutoff=2)
     if d == 1 and not known_different:
-        if short >= 4:
+        if short >= 5:
             return 0.9, "one_edit"
-        if short == 3:
+        if short == 4:
+            return 0.85, "one_edit"
+        if short == 3 and len(q) == len(t):
             return 0.8, "one_edit"
     if prefix and len(q) >= 4 and len(q) < len(t) and OSA.distance(q, t[: len(q)], score_cutoff=1) == 1:
         return 0.85, "truncated_one_edit"
     if not known_different:
         sq, st = skeleton(q), skeleton(t)
-        if len(sq) >= 3 and sq == st:
+        if sq == st and q[0] == t[0] and (len(sq) >= 4 or (len(sq) == 3 and abs(len(q) - len(t)) <= 1)):
             return 0.86, "skeleton"
-        if short >= 5 and OSA.distance(fq, ft, score_cutoff=1) == 1:
+        if short >= 6 and OSA.distance(fq, ft, score_cutoff=1) == 1:
             return 0.85, "transliteration_one_edit"
         if d == 2 and short >= 7:
             return 0.8, "two_edits"
@@ -131,7 +128,7 @@ def compare_names(query: NameForm, listed: NameForm, common=is_common) -> NameSc
     pairs = []
     for i, q in enumerate(qt):
         for j, t in enumerate(lt):
-            sim, how = token_similarity(q, t, prefix=query.truncated and i == last, consonantal=listed.consonantal)
+            sim, how = token_similarity(q, t, query.truncated and i == last, listed.consonantal)
             if sim > 0.3:
                 pairs.append((sim, -abs(i - j), i, j, how))
     pairs.sort(reverse=True)

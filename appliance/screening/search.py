@@ -17,7 +17,7 @@ from .score import MATCHED, token_similarity
 
 _CHUNK = 900
 #: query parts found in more names than this (and COMMON_SHARE of all names) only confirm
-COMMON_CAP = 5000
+COMMON_CAP = 1500
 COMMON_SHARE = 0.005
 
 
@@ -78,8 +78,8 @@ def match_vocabulary(conn, tokens: list[str], truncated: bool) -> list[dict[int,
         for i in found[tid]:
             prefix = truncated and i == last
             sim = max(
-                token_similarity(tokens[i], token, prefix=prefix)[0],
-                token_similarity(tokens[i], token, prefix=prefix, consonantal=True)[0],
+                token_similarity(tokens[i], token, prefix, False)[0],
+                token_similarity(tokens[i], token, prefix, True)[0],
             )
             if sim >= MATCHED:
                 result[i][tid] = (token, df, sim)
@@ -168,11 +168,14 @@ def entries_by_document(conn, number: str) -> list[tuple[str, str]]:
 
 def load_features(conn, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """The JSON features of some entries, keyed by (list, entry_id)."""
-    out = {}
+    by_list: dict[str, list[str]] = defaultdict(list)
     for list_name, entry_id in keys:
-        row = conn.execute(
-            "SELECT features FROM screening_entries WHERE list_name = ? AND entry_id = ?", (list_name, entry_id)
-        ).fetchone()
-        if row:
-            out[(list_name, entry_id)] = row[0]
+        by_list[list_name].append(entry_id)
+    out = {}
+    for list_name, ids in by_list.items():
+        for eid, feats in _in_chunks(
+            conn, "SELECT entry_id, features FROM screening_entries WHERE list_name = ? AND entry_id IN ({})",
+            ids, (list_name,),
+        ):
+            out[(list_name, eid)] = feats
     return out

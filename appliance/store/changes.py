@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Iterable
 
@@ -160,6 +161,11 @@ def _apply_documents(db, name, version, upserts, removals, full, published_at, s
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+        # fold the WAL back into the list file so the file alone is complete at rest (backups copy it)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error:  # pragma: no cover - readers busy: SQLite checkpoints later by itself
+            log.debug("checkpoint of %s postponed", path)
         return _shown(db, name)
     finally:
         conn.close()

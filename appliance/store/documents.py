@@ -81,6 +81,8 @@ def lookup(db, issuing_state: str, number: str, document_type: str | None = None
         path = f"{data_dir}/{docfiles.LISTS_DIR}/{storage}"
         current.add(path)
         list_probes = probes(state, query, _keyed(Path(data_dir))) if hashed else plain_probes
+        # documents lists always name the issuing state (DocumentRecord requires it): no unknown-state probe
+        list_probes = [p for p in list_probes if p.state_code or not state]
         for p in list_probes:
             try:
                 found = docfiles.reader(path).execute(

@@ -129,11 +129,6 @@ def _glyph_columns(ink: np.ndarray) -> tuple[int, int, int, int] | None:
     return left, right, (left + first_end) // 2, (last_start + right) // 2
 
 
-def _dilate(mask: np.ndarray) -> np.ndarray:
-    """Grow a mask by one pixel."""
-    return cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-
-
 def _text_ink(ink: np.ndarray) -> np.ndarray:
     """Drop ink that is not text: blobs touching the strip's top or bottom (card edges, other lines)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
@@ -160,12 +155,6 @@ def read_line(line_img: np.ndarray, length: int) -> LineRead | None:
     if rows.size < 3:
         return None
     top, bottom = int(rows[0]), int(rows[-1]) + 1
-    # grey-level ink (1 = darkest print, 0 = paper) keeps the shape a binarisation loses
-    strip = line_img[top:bottom].astype(np.float32)
-    fg = float(np.percentile(strip[ink[top:bottom]], 30)) if ink[top:bottom].any() else float(strip.min())
-    bg = float(np.percentile(strip, 85))
-    grey = np.clip((bg - strip) / max(bg - fg, 1.0), 0.0, 1.0)
-    grey[~_dilate(ink[top:bottom])] = 0.0
     ink = ink[top:bottom]
     found = _glyph_columns(ink)
     if found is None:
@@ -177,7 +166,7 @@ def read_line(line_img: np.ndarray, length: int) -> LineRead | None:
         pitch = width_pitch
         c_first = left + pitch / 2
     cells = []
-    inkf = grey
+    inkf = ink.astype(np.float32)
     for i in range(length):
         centre = c_first + i * pitch
         a, b = int(round(centre - pitch / 2)), int(round(centre + pitch / 2))

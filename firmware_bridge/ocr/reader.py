@@ -197,7 +197,8 @@ class _Evidence:
         passes = {d for d, _, _ in entries}
         direct = any(not corrected for _, corrected, _ in entries)
         glyph_ok = cand.fmt not in _GLYPH_ONLY or any(v for _, _, v in entries)
-        if len(passes) >= 2 and direct and glyph_ok:
+        needed = 3 if cand.twin_doubt else 2
+        if len(passes) >= needed and direct and glyph_ok:
             return "+".join(sorted(passes))
         return None
 

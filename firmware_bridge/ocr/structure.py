@@ -65,6 +65,7 @@ class Candidate:
     verified: bool = False  # unprotected fields confirmed by the glyph recogniser
     raw: list[str] | None = None  # Tesseract's lines before fitting them to the layout
     ambiguous: bool = False  # another reading with swapped look-alikes passes the checks too
+    twin_doubt: bool = False  # like ambiguous, but nothing (no glyph read) could rule it out
 
     @property
     def text(self) -> str:
@@ -99,7 +100,7 @@ def clean_lines(text: str) -> list[str]:
 
 def _length_fits(line: str, width: int) -> bool:
     """A read line could be a ``width``-character MRZ line (fillers may have been lost)."""
-    if len(line) > width + 5:
+    if len(line) > width + (10 if "<" in line else 4):
         return False
     slack = 6 + (8 if "<<<" in line else 0)
     return len(line) >= width - slack
@@ -122,7 +123,9 @@ def guess_formats(lines: list[str]) -> list[tuple[str, list[str]]]:
                     continue
                 if fmt in ("TD3", "TD2") and first == "V":
                     continue
-                found.append((sum(abs(len(x) - width) for x in group) / count, fmt, group))
+                # the last line (digits, few fillers) tells the width best; the name line least
+                dist = sum(abs(len(x) - width) * (1 if i == 0 else 2) for i, x in enumerate(group))
+                found.append((dist / count, fmt, group))
     found.sort(key=lambda t: t[0])
     if not found:
         return []
@@ -368,7 +371,9 @@ def candidates(text: str) -> list[Candidate]:
                 fixed = _twin_fixes(fmt, lines)
                 if fixed is not None:
                     cand = fixed
-            cand.ambiguous = cand.valid and ambiguous(fmt, cand.lines)
+            # without glyph evidence a confusable swap cannot be ruled out: the reader asks
+            # for more passes to agree instead of refusing the read
+            cand.twin_doubt = cand.valid and ambiguous(fmt, cand.lines)
             out.append(cand)
             if cand.valid:
                 return _unique_valid(out)
@@ -376,34 +381,41 @@ def candidates(text: str) -> list[Candidate]:
     return out
 
 
-_AMBIGUOUS_TWINS = {"0": "O", "O": "0", "1": "I", "I": "1", "5": "S", "S": "5", "8": "B", "B": "8",
-                    "2": "Z", "Z": "2"}
+#: characters OCR confuses; pairs whose values differ by a multiple of 10 (8/S, 9/J, 6/G, 0/U,
+#: 1/L, 3/D, K/<, ...) even leave the check digit unchanged
+_CONFUSABLE = ("0O", "0D", "0Q", "0U", "1I", "1L", "1T", "2Z", "3D", "4A", "5S", "5Z", "6G", "7T",
+               "8B", "8S", "9J", "BR", "IJ", "UV", "CG", "MN", "HN", "EF", "PR", "OQ", "DO", "IT")
+_TWIN_MAP: dict[str, str] = {}
+for _a, _b in _CONFUSABLE:
+    _TWIN_MAP[_a] = _TWIN_MAP.get(_a, "") + _b
+    _TWIN_MAP[_b] = _TWIN_MAP.get(_b, "") + _a
 
 
 def ambiguous(fmt: str, lines: list[str], reads: list | None = None) -> bool:
-    """True when swapping one or two look-alikes (O/0, I/1, S/5, B/8, Z/2) also passes every check.
+    """True when swapping one or two confusable characters (O/0, 8/S, 9/J, ...) also passes every check.
 
-    7-3-1 check digits cannot see two such swaps that cancel out. Positions where the
-    glyph recogniser clearly prefers the character read are not counted as doubtful.
+    7-3-1 check digits cannot see a swap between characters whose values differ by 10,
+    nor two swaps that cancel out. Positions where the glyph recogniser clearly prefers
+    the character read are not counted as doubtful.
     """
     spots = []
     for li, (line, cls) in enumerate(zip(lines, CLASSES[fmt])):
         for i, (ch, c) in enumerate(zip(line, cls)):
-            if c != "X" or ch not in _AMBIGUOUS_TWINS:
+            if c != "X":
                 continue
-            if reads is not None and _glyph_prefers(reads[li], i, ch, _AMBIGUOUS_TWINS[ch]):
-                continue
-            spots.append((li, i))
-    if len(spots) < 1:
-        return False
-    spots = spots[:12]
+            twins = [t for t in _TWIN_MAP.get(ch, "")
+                     if reads is None or not _glyph_prefers(reads[li], i, ch, t)]
+            if twins:
+                spots.append((li, i, twins))
+    spots = spots[:14]
     for k in (1, 2):
         for combo in itertools.combinations(spots, k):
-            trial = [list(x) for x in lines]
-            for li, i in combo:
-                trial[li][i] = _AMBIGUOUS_TWINS[trial[li][i]]
-            if evaluate(fmt, ["".join(x) for x in trial], True).valid:
-                return True
+            for choice in itertools.product(*(t for _, _, t in combo)):
+                trial = [list(x) for x in lines]
+                for (li, i, _), ch in zip(combo, choice):
+                    trial[li][i] = ch
+                if evaluate(fmt, ["".join(x) for x in trial], True).valid:
+                    return True
     return False
 
 
@@ -596,6 +608,7 @@ def with_template(cand: Candidate, reads: list) -> list[Candidate]:
     out.append(cand)
     for c in out:
         c.ambiguous = c.valid and ambiguous(fmt, c.lines, reads)
+        c.twin_doubt = False
     out.sort(key=lambda c: c.score(), reverse=True)
     return out
 

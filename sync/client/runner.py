@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import HubRefused, HubUnreachable, NotEnrolled
+from ..errors import HubRefused, HubUnreachable, NotEnrolled, SyncError
 from . import outbox, state
 from .transport import HubSession
 from .updates import UpdateRefused, store_version, sync_lists
@@ -55,8 +58,35 @@ def _checkin(db, session: HubSession) -> None:
     session.post_json("/api/v1/checkin", body)
 
 
+class SyncBusy(SyncError):
+    """Another exchange is running on this box."""
+
+    exit_code = 6
+
+
+@contextmanager
+def exchange_lock(data_dir: str | Path):
+    """Hold ``<data dir>/sync/exchange.lock`` so two exchanges never run at once (timer and a technician)."""
+    folder = Path(data_dir) / "sync"
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / "exchange.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SyncBusy("another sync with the hub is running on this box; try again when it has finished") from None
+        yield
+    finally:
+        os.close(fd)
+
+
 def sync_once(db, data_dir: str | Path, settings: SyncSettings, *, delays=RETRY_DELAYS, session: HubSession | None = None) -> dict:
     """Push hits, update lists, upload the rest, check in. Raise a SyncError unless all of it completed."""
+    with exchange_lock(data_dir):
+        return _exchange(db, data_dir, settings, delays, session)
+
+
+def _exchange(db, data_dir, settings: SyncSettings, delays, session: HubSession | None) -> dict:
     own = session is None
     session = session or open_session(db, settings)
     try:
@@ -116,8 +146,6 @@ def loop(db, data_dir: str | Path, settings: SyncSettings, stop: threading.Event
 
 
 def _loop(db, data_dir, settings: SyncSettings, stop: threading.Event, session: HubSession) -> None:
-    from ..errors import SyncError
-
     failures = 0
     while not stop.is_set():
         try:
@@ -141,7 +169,8 @@ def _loop(db, data_dir, settings: SyncSettings, stop: threading.Event, session: 
                 continue
             if outbox.pending_hits(db):
                 try:
-                    push_hits(db, settings, session=session)
+                    with exchange_lock(data_dir):
+                        push_hits(db, settings, session=session)
                     failures = 0
                 except HubUnreachable:
                     next_hit_try = time.monotonic() + min(backoff(failures + 1, settings), 60.0)

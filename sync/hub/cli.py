@@ -200,6 +200,24 @@ def lists_show(data_dir, database, as_json) -> None:
         click.echo(f"{r['name']:<24} {r['kind']:<10} v{r['version']:<6} {r['records']:>9} records  {r['created']}")
 
 
+@lists_group.command("history")
+@hub_options
+@click.option("--list", "list_name", required=True, help="List name.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def lists_history(data_dir, database, list_name, as_json) -> None:
+    """Every version of a list: when, how many records added, changed or removed, from which files."""
+    hub = open_hub(data_dir, database)
+    rows = hub_lists.versions(hub.db, list_name)
+    if not rows:
+        raise PublishError(f"the hub has no list {list_name!r}")
+    if as_json:
+        _echo_json(rows)
+        return
+    for r in rows:
+        click.echo(f"v{r['version']:<6} {r['created_at']}  {r['record_count']:>9} records  "
+                   f"+/~{r['upserts']} -{r['removals']}  {r['source']}")
+
+
 @cli.group("appliances")
 def appliances_group() -> None:
     """Boxes enrolled with this hub."""

@@ -33,10 +33,31 @@ def bridge(*args, env, timeout=60, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "firmware_bridge.cli", *args], env=env, capture_output=True, text=True, timeout=timeout, **kw)
 
 
+_STARTED: list[subprocess.Popen] = []
+
+
 def start(*args, env) -> subprocess.Popen:
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "firmware_bridge.cli", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+    _STARTED.append(proc)
+    return proc
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left_behind():
+    """Kill any bridge process a failed test left running."""
+    yield
+    while _STARTED:
+        proc = _STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        for stream in (proc.stdout, proc.stderr):
+            try:
+                stream.close()
+            except Exception:
+                pass
 
 
 class LineCollector:

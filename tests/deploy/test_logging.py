@@ -72,7 +72,7 @@ def test_operational_text_is_kept(text):
 
 def test_records_above_debug_are_redacted_and_debug_is_not(capture):
     """INFO/WARNING/ERROR lines are redacted, DEBUG keeps detail, args and extras included."""
-    log = logging.getLogger("appliance.test.redaction")
+    log = logging.getLogger("deploytest.redaction")
     log.debug("raw read %s", MRZ1)
     log.info("read %s on lane %s", MRZ1, "lane1")
     log.warning("screening %s", Personal("ERIKSSON ANNA"))
@@ -91,7 +91,7 @@ def test_records_above_debug_are_redacted_and_debug_is_not(capture):
 
 def test_tracebacks_are_redacted(capture):
     """An exception message carrying an MRZ is redacted in the logged traceback."""
-    log = logging.getLogger("appliance.test.redaction")
+    log = logging.getLogger("deploytest.redaction")
     try:
         raise ValueError(f"cannot parse {MRZ2}")
     except ValueError:
@@ -108,7 +108,7 @@ def test_journal_format_has_priorities(monkeypatch):
     saved = (root.level, list(root.handlers))
     handler = configure("INFO", stream=buf, journal=True)
     try:
-        log = logging.getLogger("appliance.test.journal")
+        log = logging.getLogger("deploytest.journal")
         log.info("ready")
         log.error("reader lost")
         log.debug("hidden")
@@ -116,8 +116,8 @@ def test_journal_format_has_priorities(monkeypatch):
         root.removeHandler(handler)
         root.setLevel(saved[0])
     assert buf.getvalue().splitlines() == [
-        "<6>INFO appliance.test.journal: ready",
-        "<3>ERROR appliance.test.journal: reader lost",
+        "<6>INFO deploytest.journal: ready",
+        "<3>ERROR deploytest.journal: reader lost",
     ]
 
 

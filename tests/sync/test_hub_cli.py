@@ -38,6 +38,9 @@ def test_publish_show_add_list(hub_dir, tmp_path):
     assert r.exit_code == 0 and "lost version 1: 20 records" in r.output
     r = run(hub_dir, "lists", "publish", "--list", "lost", "--format", "documents-csv", str(f), "--json")
     assert json.loads(r.output)["version"] == 2 and json.loads(r.output)["upserts"] == 0
+    history = json.loads(run(hub_dir, "lists", "history", "--list", "lost", "--json").output)
+    assert [(h["version"], h["upserts"], h["record_count"]) for h in history] == [(1, 20, 20), (2, 0, 20)]
+    assert run(hub_dir, "lists", "history", "--list", "nope").exit_code != 0
     shown = json.loads(run(hub_dir, "lists", "show", "--json").output)
     assert [(x["name"], x["kind"], x["version"], x["records"]) for x in shown] == [("lost", "documents", 2, 20)]
     added = json.loads(run(hub_dir, "appliances", "add", "post-17", "--json").output)

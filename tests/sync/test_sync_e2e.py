@@ -15,7 +15,7 @@ from sync.client import outbox, state
 from sync.client.enroll import enroll
 from sync.client.runner import sync_once
 from sync.client.updates import UpdateRefused
-from sync.errors import HubUnreachable
+from sync.errors import HubRefused, HubUnreachable
 from sync.hub.cli import cli as hub_cli
 from sync.protocol.keys import HubKey
 from sync.protocol.manifest import build_manifest
@@ -65,8 +65,8 @@ def test_enroll_snapshot_then_deltas_through_the_cli(hub_dir, served_hub, tmp_pa
     token = json.loads(hub_cmd(hub_dir, "appliances", "add", "box-a", "--json"))["token"]  # that attempt used the token up
     ok = box.run("sync", "enroll", "--hub", served_hub.url, "--token", token, "--hub-key", key)
     assert ok.returncode == 0, ok.stderr
-    again = box.run("sync", "enroll", "--hub", served_hub.url, "--token", token, "--hub-key", key)
-    assert again.returncode != 0 and "already used" in again.stderr
+    with pytest.raises(HubRefused, match="already used"):
+        enroll(box.db, served_hub.url, token, key)
 
     box.scan(1, hit=True)
     box.scan(2)
@@ -92,8 +92,10 @@ def test_enroll_snapshot_then_deltas_through_the_cli(hub_dir, served_hub, tmp_pa
     summary = state.summary(box.db)
     assert summary["state"] == "online" and summary["queue_depth"] == 0 and summary["lists"][0]["version"] == 3
     assert summary["ok"] and summary["lag_seconds"] is not None
-    status = box.run("sync", "status")
-    assert status.returncode == 0 and "online" in status.stdout
+    from appliance.cli import cli as appliance_cli
+
+    status = CliRunner().invoke(appliance_cli, ["sync", "status"], env=box.env())
+    assert status.exit_code == 0 and "online" in status.output and "lost: version 3" in status.output
 
 
 def test_hub_down_during_scans_every_record_arrives_once(hub_dir, served_hub, tmp_path):
@@ -205,6 +207,12 @@ def test_tampered_replayed_and_expired_updates_are_refused_and_alarmed(hub_dir, 
         assert {"payload_mismatch", "bad_signature", "rollback", "expired"} <= {a["kind"] for a in summary["alarms"]}
         hub_alarms = json.loads(hub_cmd(hub_dir, "appliances", "list", "--json"))[0]["alarms"]
         assert len(hub_alarms) == 4
+        from appliance.cli import cli as appliance_cli  # the console's status document shows them too
+
+        shown = CliRunner().invoke(appliance_cli, ["status", "--json"], env=box.env())
+        assert shown.exit_code == 0, shown.output
+        console = json.loads(shown.output)["sync"]["state"]
+        assert console["alarm_count"] == 4 and {a["kind"] for a in console["alarms"]} >= {"expired", "rollback"}
 
         proxy.rewrite = None
         sync_once(box.db, box.data_dir, FAST, delays=())
@@ -275,3 +283,32 @@ def test_served_hub_refuses_bad_requests_and_changes_nothing(hub_dir, served_hub
     r = requests.post(url, data=b"\xff\xfe", headers={**cred, "Content-Type": "application/json"}, timeout=10)
     assert r.status_code == 400
     assert hub_count(hub_dir) == 0
+
+
+def test_watchlist_snapshot_then_delta_with_removals(hub_dir, served_hub, tmp_path):
+    from .helpers import person
+
+    def publish_people(people):
+        path = tmp_path / f"national-{time.monotonic_ns()}.ndjson"
+        path.write_text("".join(json.dumps(p) + "\n" for p in people), encoding="utf-8")
+        out = hub_cmd(hub_dir, "lists", "publish", "--list", "national", "--format", "ndjson", str(path), "--json")
+        return json.loads(out)
+
+    def entries(box):
+        rows = box.db.execute(
+            "SELECT e.entry_id, e.primary_name FROM watchlist_entries e JOIN lists l ON l.id = e.list_id "
+            "WHERE l.name = 'national' ORDER BY e.entry_id").fetchall()
+        return dict(rows)
+
+    publish_people([person(i) for i in range(10)])
+    box = enrolled_box(hub_dir, tmp_path, served_hub.url)
+    assert sync_once(box.db, box.data_dir, FAST, delays=())["applied"] == [{"list": "national", "version": 1, "full": True}]
+    assert len(entries(box)) == 10
+    people = [person(i) for i in range(1, 10)] + [person(20)]
+    people[4] = person(5, name="LINDQVIST")
+    v2 = publish_people(people)
+    assert (v2["upserts"], v2["removals"]) == (2, 1)
+    assert sync_once(box.db, box.data_dir, FAST, delays=())["applied"] == [{"list": "national", "version": 2, "full": False}]
+    got = entries(box)
+    assert "T-0" not in got and "T-20" in got and len(got) == 10
+    assert got["T-5"].startswith("LINDQVIST")

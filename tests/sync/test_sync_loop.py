@@ -61,3 +61,19 @@ def test_offline_and_online_are_logged_once(hub_dir, served_hub, tmp_path, caplo
     messages = [r.getMessage() for r in caplog.records if r.name == "sync.client.state"]
     assert sum("unreachable" in m for m in messages) == 1
     assert sum("link is up" in m for m in messages) == 2  # first contact ever, then the return
+
+
+def test_two_exchanges_never_run_at_once(tmp_path):
+    import pytest
+
+    from sync.client.runner import SyncBusy, exchange_lock
+    from sync.errors import NotEnrolled
+
+    from .box import Box
+
+    box = Box(tmp_path / "box")
+    with exchange_lock(box.data_dir):
+        with pytest.raises(SyncBusy):
+            sync_once(box.db, box.data_dir, FAST)
+    with pytest.raises(NotEnrolled):  # the lock is released: the exchange gets as far as enrollment
+        sync_once(box.db, box.data_dir, FAST)
