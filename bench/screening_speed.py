@@ -228,16 +228,19 @@ def baseline(args) -> None:
         names.append(latin_variants(name.replace(",", " "))[0])
         owners.append(eid)
     qs = queries(built["persons"], args.queries)
-    times, found, listed = [], 0, 0
+    times, cpu, found, listed = [], [], 0, 0
     for kind, eid, sur, giv, *_ in qs:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         res = process.extract(f"{giv} {sur}", names, scorer=fuzz.token_sort_ratio, score_cutoff=args.cutoff, limit=10)
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
         if eid:
             listed += 1
             found += any(owners[i] == eid for _, _, i in res)
     times.sort()
+    cpu.sort()
     record(d, {"step": "baseline", "names": len(names), "queries": len(times),
+               "cpu_p50_ms": round(cpu[len(cpu) // 2] * 1000, 1), "cpu_p99_ms": round(cpu[int(len(cpu) * 0.99)] * 1000, 1),
                "p50_ms": round(times[len(times) // 2] * 1000, 1), "p99_ms": round(times[int(len(times) * 0.99)] * 1000, 1),
                "recall_listed": round(found / max(listed, 1), 4), "cutoff": args.cutoff, "rss_mb": round(rss_mb())})
 

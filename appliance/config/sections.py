@@ -46,7 +46,7 @@ SCREENING = Section(
     "screening",
     "Verdict policy of the screening engine.",
     (
-        Option("review_threshold", float, 0.70, "Score from which a watchlist match is a POSSIBLE_MATCH.", min=0.0, max=1.0),
+        Option("review_threshold", float, 0.75, "Score from which a watchlist match is a POSSIBLE_MATCH.", min=0.0, max=1.0),
         Option("hit_threshold", float, 0.90, "Score from which a watchlist match is a HIT.", min=0.0, max=1.0),
         Option("max_list_age_hours", float, 72.0, "A list older than this is stale.", min=0.1, max=87600),
         Option(

@@ -132,7 +132,9 @@ def find_candidates(conn, tokens: list[str], truncated: bool, max_candidates: in
         ranked = []
     if not ranked:
         return [], df_of
-    hits = {r[0]: r[1] for r in ranked}
+    # a name sharing two parts fewer than the best-supported one is not the person
+    best = ranked[0][1]
+    hits = {r[0]: r[1] for r in ranked if r[1] >= best - 1}
     rows = _in_chunks(
         conn,
         "SELECT name_id, list_name, entry_id, kind, display, tokens, surname_count, consonantal"

@@ -56,7 +56,7 @@ def run_selftest(ctx, lane: str, timeout: float = READ_TIMEOUT) -> dict:
     scanner = runner = None
     t0 = time.monotonic()
     try:
-        scanner = VirtualScanner(profile="lines", documents=[doc], interval=3600.0)
+        scanner = VirtualScanner(profile="lines", documents=None, interval=3600.0)
         port = scanner.start()
         step("virtual scanner", True, "pseudo-terminal opened")
         runner = LaneRunner(f"selftest-{lane}", {"port": port, "profile": "lines", "dedupe_seconds": 0.0}, on_read)

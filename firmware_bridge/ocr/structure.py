@@ -343,12 +343,25 @@ def _twin_fixes(fmt: str, lines: list[str], name_confirmed: bool = False) -> Can
     return _alternative_fixes(fmt, lines, alts, 2 if fmt in ("TD1", "TD2", "TD3") else 1, name_confirmed)
 
 
+def _numeric_fields(line: str, classes: str) -> str:
+    """In an alphanumeric field that is mostly digits, an ``O`` is a zero."""
+    out = list(line)
+    for m in re.finditer(r"X+", classes):
+        field = line[m.start():m.end()]
+        body = field.replace("<", "")
+        if body and sum(c.isdigit() for c in body) >= 0.6 * len(body):
+            for i in range(m.start(), m.end()):
+                if out[i] == "O":
+                    out[i] = "0"
+    return "".join(out)
+
+
 def shape(fmt: str, raw_lines: list[str] | tuple[str, ...]) -> list[str]:
     """Force fixed-length raw lines into a format's classes and clean filler look-alikes."""
     lines = []
     name_line, start, end = NAME_FIELD[fmt]
     for li, line in enumerate(raw_lines):
-        forced = _force_class(line, CLASSES[fmt][li])
+        forced = _numeric_fields(_force_class(line, CLASSES[fmt][li]), CLASSES[fmt][li])
         if li == name_line:
             forced = forced[:start] + _clean_fillers(forced[start:end], True) + forced[end:]
         else:
@@ -528,10 +541,12 @@ def _reconcile(fmt: str, lines: list[str], tpl_lines: list[str], reads: list) ->
             if not filler_pair and (li, i) not in unprotected:
                 continue
             alts = reads[li].alternatives[i]
-            sure = alts[0][1] >= 0.45 and (len(alts) < 2 or alts[0][1] - alts[1][1] >= 0.03)
+            sure = alts[0][0] == other and alts[0][1] >= 0.5 and (len(alts) < 2 or alts[0][1] - alts[1][1] >= 0.05)
+            if not sure:
+                continue  # the glyph recogniser has no firm view here: Tesseract's read stands
             lookalike = filler_pair or _TO_DIGIT.get(ch) == other or _TO_LETTER.get(ch) == other \
                 or _TO_DIGIT.get(other) == ch or _TO_LETTER.get(other) == ch
-            if sure and lookalike:
+            if lookalike:
                 rows[li][i] = other
             else:
                 agreed = False

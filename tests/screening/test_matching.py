@@ -8,7 +8,7 @@ from appliance.screening.matcher import QueryDocument, match_watchlists
 
 from .conftest import TODAY
 
-REVIEW, HIT = 0.70, 0.90
+REVIEW, HIT = 0.75, 0.90  # the default thresholds
 
 
 def screen(db, surname, given, dob=None, nat=None, sex=None, number=None, state=None, truncated=False, floor=REVIEW):
