@@ -32,13 +32,25 @@ def _cli_actor() -> str:
         return f"cli:uid{os.getuid()}"
 
 
-def open_appliance(data_dir: Path | None):
-    """Open a data directory with its configuration (for commands outside the web service)."""
+def open_appliance(data_dir: Path | None, *, create: bool = False):
+    """Open a data directory with its configuration (for commands outside the web service).
+
+    Only ``appliance init`` creates one (``create=True``); every other command refuses a
+    directory without a database, so a typo never leaves a fresh, empty appliance behind.
+    """
     from ..config import load_config
+    from ..store.db import database_path
     from ..web.context import Appliance
 
     config = load_config(data_dir=data_dir)
-    return Appliance(config, Path(config["appliance"]["data_dir"]))
+    path = Path(config["appliance"]["data_dir"])
+    if not create and not database_path(path).exists():
+        raise ServiceError(f"{path} holds no appliance database; run `appliance init --data-dir {path}` first "
+                           "(or pass --data-dir / set APPLIANCE_DATA_DIR)")
+    try:
+        return Appliance(config, path)
+    except PermissionError as exc:
+        raise ServiceError(f"cannot open {path}: permission denied ({exc.filename}); run as the service user") from None
 
 
 def _echo_json(obj) -> None:
@@ -51,7 +63,7 @@ def initialise(data_dir: Path | None, admin_user: str = "admin", admin_password:
     from ..web import accounts
     from ..web.context import load_secret
 
-    app = open_appliance(data_dir)
+    app = open_appliance(data_dir, create=True)
     load_secret(app.data_dir)
     generated = None
     with app.write() as db:
@@ -223,6 +235,8 @@ def users_list(data_dir, as_json):
     if as_json:
         _echo_json(rows)
         return
+    if not rows:
+        click.echo("no users yet; add one with `appliance users add NAME --role ROLE`")
     for u in rows:
         state = "disabled" if u["disabled"] else ("locked" if u["locked_until"] else "active")
         click.echo(f"{u['username']:<24} {u['role']:<11} {state:<9} last login {u['last_login_at'] or '-'}")
@@ -295,9 +309,19 @@ def tokens():
 def tokens_create(data_dir, role, lanes, label, as_json):
     """Create a token and print it (it is stored only as a hash)."""
     from ..web import accounts
+    from ..web.scans import valid_lane
 
+    for lane in lanes:
+        if lane != "*":
+            try:
+                valid_lane(lane)
+            except ApplianceError:
+                raise ServiceError(f"--lane {lane!r}: a lane name is 1-64 letters, digits, dot, dash or underscore (or '*' for all)") from None
     app = open_appliance(data_dir)
     try:
+        unknown = sorted(set(lanes) - set(app.config.lanes) - {"*"})
+        if unknown and not as_json:
+            click.echo(f"note: lane(s) {', '.join(unknown)} not configured on this box (yet)", err=True)
         with app.write() as db:
             raw, tok = accounts.create_token(db, role, list(lanes), label=label, created_by=_cli_actor())
             app.audit.append(db, _cli_actor(), "token.create", f"token:{tok['id']}", {"role": role, "lanes": tok["lanes"]})
@@ -324,6 +348,8 @@ def tokens_list(data_dir, as_json):
     if as_json:
         _echo_json(rows)
         return
+    if not rows:
+        click.echo("no tokens yet; create one with `appliance tokens create --role bridge --lane NAME`")
     for t in rows:
         click.echo(f"{t['id']:>4} {t['prefix']}… {t['role']:<8} lanes={','.join(t['lanes']):<16} "
                    f"{'active' if t['active'] else 'revoked':<8} last used {t['last_used_at'] or '-'} {t['label']}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import signal
 import sys
 import threading
@@ -129,7 +130,7 @@ def alarms(ctx, ack: str | None) -> None:
 
     _, db, _, _ = _open(ctx.obj.get("data_dir"))
     if ack:
-        if ack != "all" and not ack.isdigit():
+        if ack != "all" and not re.fullmatch(r"[0-9]{1,18}", ack):
             raise click.UsageError("--ack takes an alarm number or 'all'")
         n = state.acknowledge_alarms(db, None if ack == "all" else int(ack))
         click.echo(f"{n} alarm(s) acknowledged")

@@ -94,9 +94,9 @@ def travellers(today: dt.date | None = None, *, clear_count: int = 24, seed: int
         DemoDocument(_passport("DRAVOSKI", "TEODOR", "TD5512093", "1968-11-23", "M", valid_to), "HIT", "listed person, new passport"),
         DemoDocument(_passport("NAKAMURA", "ELODIE", "LS9021877", "1988-02-11", "F", valid_to), "HIT", "passport reported stolen"),
         DemoDocument(_id_card("KOVALENKO", "PAVEL", "IDL882011", "1979-05-30", "M", valid_to), "HIT", "ID card blank reported stolen"),
-        DemoDocument(_passport("KALDERON", "MIRELA", "KM3390214", "1983-07-19", "F", valid_to), "POSSIBLE_MATCH", "similar name, other birth date"),
+        DemoDocument(_passport("KALDERON", "MIRELA OONA", "KM3390214", "1983-07-19", "F", valid_to), "POSSIBLE_MATCH", "similar name, birth a year apart"),
         DemoDocument(_passport("QUENNEL ASHBY", "PETRA", "QP1200458", "1991-03-30", "F", valid_to), "POSSIBLE_MATCH", "similar name, near birth date"),
-        DemoDocument(_passport("MBELLARO", "SEFU", "MS6671320", "1987-10-17", "M", valid_to), "POSSIBLE_MATCH", "same name, birth date differs"),
+        DemoDocument(_passport("MBELLARO", "SEFU", "MS6671320", "1986-10-17", "M", valid_to), "POSSIBLE_MATCH", "same name, birth date a month apart"),
         DemoDocument(_passport("WHITLOCK", "GRETA", "WG5500213", "1970-08-08", "F", today.replace(year=today.year - 1)), "DOCUMENT_INVALID", "expired passport"),
     ]
     broken = _passport("FONTAINE", "HUGO", "FH2211876", "1992-12-01", "M", valid_to)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 
 from .countries import normalize_state
 from .docnumbers import normalize_number, normalize_status, normalize_type
@@ -33,7 +33,7 @@ class Name:
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
-        return asdict(self)
+        return {"name": self.name, "kind": self.kind, "quality": self.quality, "script": self.script}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Name":
@@ -80,7 +80,8 @@ class DateOfBirth:
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
-        return asdict(self)
+        return {"date_from": self.date_from, "date_to": self.date_to, "precision": self.precision,
+                "approximate": self.approximate, "text": self.text}
 
     @classmethod
     def from_dict(cls, data: dict) -> "DateOfBirth":
@@ -113,10 +114,10 @@ class IdentityDocument:
 
     def to_dict(self) -> dict:
         """JSON-ready dict (with the normalised number and all indexed forms for convenience)."""
-        d = asdict(self)
-        d["normalized"] = self.normalized
-        d["numbers"] = self.numbers
-        return d
+        numbers = self.numbers
+        return {"document_type": self.document_type, "number": self.number, "issuing_state": self.issuing_state,
+                "country": self.country, "note": self.note,
+                "normalized": numbers[0] if numbers else normalize_number(self.number), "numbers": numbers}
 
     @classmethod
     def from_dict(cls, data: dict) -> "IdentityDocument":
@@ -218,7 +219,9 @@ class DocumentRecord:
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
-        return asdict(self)
+        return {"issuing_state": self.issuing_state, "document_type": self.document_type,
+                "document_number": self.document_number, "status": self.status, "reported_on": self.reported_on,
+                "reference": self.reference}
 
     @classmethod
     def from_dict(cls, data: dict) -> "DocumentRecord":

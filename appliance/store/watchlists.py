@@ -41,13 +41,14 @@ def insert_entries(db, list_id: int, entries: Iterable[WatchlistEntry]) -> int:
                 [(rowid, c) for c in e.nationalities],
             )
         for d in e.documents:
+            numbers = document_numbers(d.number)
             doc_id = conn.execute(
                 "INSERT INTO watchlist_documents (entry, document_type, number, normalized, issuing_state, note)"
                 " VALUES (?,?,?,?,?,?)",
-                (rowid, d.document_type, d.number, d.normalized, d.issuing_state or "", d.note),
+                (rowid, d.document_type, d.number, numbers[0] if numbers else "", d.issuing_state or "", d.note),
             ).lastrowid
             keys = {}
-            for number in document_numbers(d.number):
+            for number in numbers:
                 for sc, num, pfx, kind, tail in record_keys(d.issuing_state or "", d.document_type, number, PLAIN):
                     keys[(sc, num, pfx, kind)] = tail
             conn.executemany(

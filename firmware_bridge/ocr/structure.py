@@ -362,6 +362,8 @@ def shape(fmt: str, raw_lines: list[str] | tuple[str, ...]) -> list[str]:
     name_line, start, end = NAME_FIELD[fmt]
     for li, line in enumerate(raw_lines):
         forced = _numeric_fields(_force_class(line, CLASSES[fmt][li]), CLASSES[fmt][li])
+        if li == name_line:  # names are never "corrected": a digit there leaves the read doubtful
+            forced = forced[:start] + line[start:end] + forced[end:]
         if li == name_line:
             forced = forced[:start] + _clean_fillers(forced[start:end], True) + forced[end:]
         else:
@@ -543,7 +545,8 @@ def _reconcile(fmt: str, lines: list[str], tpl_lines: list[str], reads: list) ->
             alts = reads[li].alternatives[i]
             sure = alts[0][0] == other and alts[0][1] >= 0.5 and (len(alts) < 2 or alts[0][1] - alts[1][1] >= 0.05)
             if not sure:
-                continue  # the glyph recogniser has no firm view here: Tesseract's read stands
+                agreed = False  # no second opinion on a character no check digit covers
+                continue
             lookalike = filler_pair or _TO_DIGIT.get(ch) == other or _TO_LETTER.get(ch) == other \
                 or _TO_DIGIT.get(other) == ch or _TO_LETTER.get(other) == ch
             if lookalike:

@@ -15,6 +15,17 @@ log = logging.getLogger(__name__)
 USER_AGENT = "border-screening-appliance-sync/1"
 
 
+def _json_object(resp: requests.Response, path: str) -> dict:
+    """The JSON object of a hub answer; anything else means the URL is not a (working) hub."""
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise HubRefused(f"the answer for {path} is not the hub's JSON (is the hub URL right?)")
+    return body
+
+
 class HubSession:
     """Talks to one hub as one box: ``get_json``, ``post_json``, ``stream`` (for ranged downloads)."""
 
@@ -58,9 +69,12 @@ class HubSession:
             return
         try:
             body = resp.json()
-            code, message = body.get("error", "error"), body.get("message", "")
         except ValueError:
-            code, message = "error", resp.reason or ""
+            body = None
+        if isinstance(body, dict):
+            code, message = str(body.get("error", "error"))[:80], str(body.get("message", ""))[:300]
+        else:  # not the hub's JSON error (a proxy page, another service at that URL)
+            code, message = "error", f"{resp.reason or ''} (is the hub URL right?)".strip()
         resp.close()
         if resp.status_code >= 500 or resp.status_code in (408, 429):
             raise HubUnreachable(f"the hub is not able to answer ({resp.status_code} {code}): {message}")
@@ -74,18 +88,11 @@ class HubSession:
         resp = self._request("GET", path, params=params or None)
         if resp.status_code == 204:
             return None
-        try:
-            return resp.json()
-        except ValueError:
-            raise HubRefused(f"the hub sent something that is not JSON for {path}") from None
+        return _json_object(resp, path)
 
-    def post_json(self, path: str, body: dict):
-        """POST a JSON body and decode the JSON answer."""
-        resp = self._request("POST", path, json=body)
-        try:
-            return resp.json()
-        except ValueError:
-            raise HubRefused(f"the hub sent something that is not JSON for {path}") from None
+    def post_json(self, path: str, body: dict) -> dict:
+        """POST a JSON body and decode the JSON object answered."""
+        return _json_object(self._request("POST", path, json=body), path)
 
     def stream(self, path: str, *, start: int = 0) -> tuple[int, Iterator[bytes]]:
         """GET ``path`` from byte ``start`` (HTTP Range); return (status, chunk iterator)."""

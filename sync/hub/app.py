@@ -10,14 +10,16 @@ from werkzeug.exceptions import HTTPException
 
 from . import appliances, records
 from .errors import ApiError
+from .jsonbody import parse_json
 from .keys import key_document
 from .service import Hub
 from .settings import HubSettings
 
 log = logging.getLogger(__name__)
 api = Blueprint("api", __name__, url_prefix="/api/v1")
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
+_VERSION = re.compile(r"^[0-9]{1,12}$")
 
 
 def hub() -> Hub:
@@ -26,10 +28,15 @@ def hub() -> Hub:
 
 
 def _json_body() -> object:
-    body = request.get_json(silent=True, cache=False)
-    if body is None:
+    """The request's JSON body; malformed, non-standard (NaN) or absurdly nested JSON is a 400."""
+    if not request.is_json:
         raise ApiError(400, "malformed_json", "the request body must be JSON (Content-Type: application/json)")
-    return body
+    return parse_json(request.get_data(cache=False))
+
+
+def _whole(value) -> bool:
+    """A whole number >= 0 that fits a 64-bit column (bools are not numbers here)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
 
 
 def _authenticate() -> tuple[int, str]:
@@ -67,7 +74,7 @@ def get_update(name: str):
     """The signed manifest bringing the box from ``?from=N`` to the newest version."""
     _authenticate()
     raw = request.args.get("from", "0")
-    if not raw.isdigit() or len(raw) > 12:
+    if not _VERSION.fullmatch(raw):
         raise ApiError(400, "bad_version", "'from' must be a whole number >= 0")
     manifest = hub().manifest(name, int(raw))
     if manifest is None:
@@ -121,11 +128,13 @@ def post_checkin():
     lists_held = body.get("lists", {})
     depth = body.get("queue_depth")
     alarms = body.get("alarms", [])
-    if not isinstance(lists_held, dict) or not all(isinstance(k, str) and isinstance(v, int) for k, v in lists_held.items()):
-        raise ApiError(400, "malformed_checkin", "'lists' must map list names to versions")
-    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int)):
+    if not isinstance(lists_held, dict) or len(lists_held) > 1000 or not all(
+        isinstance(k, str) and len(k) <= 200 and _whole(v) for k, v in lists_held.items()
+    ):
+        raise ApiError(400, "malformed_checkin", "'lists' must map list names to versions (whole numbers >= 0)")
+    if depth is not None and not _whole(depth):
         raise ApiError(400, "malformed_checkin", "'queue_depth' must be a whole number")
-    if not isinstance(alarms, list) or not all(isinstance(a, str) and len(a) <= 500 for a in alarms) or len(alarms) > 50:
+    if not isinstance(alarms, list) or len(alarms) > 50 or not all(isinstance(a, str) and len(a) <= 500 for a in alarms):
         raise ApiError(400, "malformed_checkin", "'alarms' must be a short list of strings")
     appliances.checkin(hub().db, ident, {"lists": lists_held, "queue_depth": depth, "alarms": alarms})
     return jsonify({"appliance": name, **records.count_for(hub().db, ident)})

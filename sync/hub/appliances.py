@@ -12,8 +12,11 @@ import secrets
 from ..protocol.canonical import iso, parse_iso, utcnow
 from .db import HubDatabase
 from .errors import ApiError, PublishError
+from .jsonbody import storable
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+#: the numeric part of a box credential: ASCII digits that fit a 64-bit integer column
+_IDENT = re.compile(r"[0-9]{1,18}")
 
 
 def _hash(secret: str) -> str:
@@ -37,7 +40,7 @@ def add(db: HubDatabase, name: str, *, token_hours: float) -> dict:
 
 def enroll(db: HubDatabase, token: str) -> dict:
     """Exchange a one-time token for the box's credential ``<id>.<secret>``; the token dies."""
-    if not isinstance(token, str) or not token.startswith("enr_") or len(token) > 200:
+    if not storable(token, 200) or not token.startswith("enr_"):
         raise ApiError(401, "bad_token", "the enrollment token is not valid")
     secret = secrets.token_urlsafe(32)
     with db.tx(write=True) as cur:
@@ -59,7 +62,7 @@ def authenticate(db: HubDatabase, header: str | None) -> tuple[int, str]:
         raise ApiError(401, "unauthenticated", "send the box credential as 'Authorization: Bearer <credential>'")
     cred = header[len("Bearer "):].strip()
     ident, _, secret = cred.partition(".")
-    if not ident.isdigit() or not secret or len(cred) > 200:
+    if not _IDENT.fullmatch(ident) or not secret or len(cred) > 200:
         raise ApiError(401, "bad_credential", "the credential is not valid")
     with db.tx() as cur:
         row = cur.execute("SELECT id, name, secret_hash, disabled FROM appliances WHERE id = ?", [int(ident)]).fetchone()

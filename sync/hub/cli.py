@@ -64,14 +64,14 @@ def init(data_dir, database) -> None:
     settings = load_settings(data_dir, database, must_exist=False)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     path = settings.data_dir / SETTINGS_FILE
-    if not path.exists():
-        path.write_text(settings.to_toml(), encoding="utf-8")
-    elif database:
+    if path.exists() and database:
         raise HubConfigError(f"{path} exists; edit hub.database there to change the database")
     hub = Hub(settings)
     click.get_current_context().call_on_close(hub.close)
     schema.create(hub.db)
     key = hub_keys.ensure_key(settings, hub.db)
+    if not path.exists():  # written last: a failed init (database down) can simply be re-run
+        path.write_text(settings.to_toml(), encoding="utf-8")
     click.echo(f"hub data directory: {settings.data_dir}")
     click.echo(f"database: {hub.db!r}")
     click.echo(f"hub public key (pin it on every box with `appliance sync enroll --hub-key`):\n{key.public.text}")

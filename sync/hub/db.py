@@ -82,6 +82,10 @@ class HubDatabase:
         self.url = str(url)
         if self.url.startswith(("postgresql://", "postgres://")):
             self.dialect = "postgresql"
+        elif "://" in self.url and not self.url.startswith("sqlite:///"):
+            raise HubConfigError(
+                f"unsupported database URL {_describe(self.url)!r}: use postgresql://..., sqlite:///PATH or a file path"
+            )
         else:
             self.dialect = "sqlite"
             path = self.url[len("sqlite:///"):] if self.url.startswith("sqlite:///") else self.url

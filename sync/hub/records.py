@@ -7,6 +7,7 @@ import json
 from ..protocol.canonical import iso, utcnow
 from .db import HubDatabase
 from .errors import ApiError
+from .jsonbody import storable
 
 MAX_KEY = 200
 MAX_KIND = 64
@@ -26,15 +27,15 @@ def validate_batch(body, max_records: int) -> list[tuple]:
             raise ApiError(400, "malformed_record", f"record {i} is not an object")
         key, kind, payload = item.get("key"), item.get("kind"), item.get("payload")
         priority, created = item.get("priority", 0), item.get("created_at", "")
-        if not isinstance(key, str) or not key or len(key) > MAX_KEY:
+        if not storable(key, MAX_KEY):
             raise ApiError(400, "malformed_record", f"record {i} has no valid 'key' (idempotency key)")
-        if not isinstance(kind, str) or not kind or len(kind) > MAX_KIND:
+        if not storable(kind, MAX_KIND):
             raise ApiError(400, "malformed_record", f"record {i} has no valid 'kind'")
         if not isinstance(payload, dict):
             raise ApiError(400, "malformed_record", f"record {i} has no 'payload' object")
         if isinstance(priority, bool) or not isinstance(priority, int) or not -100 <= priority <= 100:
             raise ApiError(400, "malformed_record", f"record {i} has an invalid 'priority'")
-        if not isinstance(created, str) or len(created) > 40:
+        if not isinstance(created, str) or (created and not storable(created, 40)):
             raise ApiError(400, "malformed_record", f"record {i} has an invalid 'created_at'")
         if key in seen:
             continue

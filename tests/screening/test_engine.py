@@ -208,3 +208,22 @@ def test_arbitrary_text_never_raises(store):
         assert d["decision"] in DECISIONS
 
     check()
+
+
+def test_truncated_td1_name_from_the_mrz_engine(store):
+    text = mrz("AL TIKRITI", "MOHAMMED ABDULRAHMAN", "1972-01-01", fmt="TD1", nat="IRQ")
+    d = screener(store).screen(text, now=NOW).to_dict()
+    assert d["document"]["name_truncated"] is True
+    assert d["decision"] == "HIT" and d["matches"][0]["entry_id"] == "W-004"
+    assert d["matches"][0]["evidence"]["name"]["truncated_query"] is True
+
+
+def test_removed_list_leaves_the_index(store):
+    from appliance.store.lists import remove_list
+
+    db = connect(database_path(store))
+    remove_list(db, "wl")
+    assert db.conn.execute("SELECT COUNT(*) FROM screening_names WHERE list_name = 'wl'").fetchone()[0] == 0
+    db.conn.close()
+    d = screener(store).screen(mrz("BIN LADEN", "USAMA", "1967-03-10"), now=NOW).to_dict()
+    assert d["matches"] == [] and "no_watchlist" in d["reasons"] and d["decision"] == "POSSIBLE_MATCH"

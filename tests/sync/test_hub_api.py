@@ -161,6 +161,7 @@ def test_payload_ranges(client, hub):
     assert client.get(url, headers={**a, "Range": "bytes=-5"}).data == whole[-5:]
     assert client.get(url, headers={**a, "Range": f"bytes={len(whole)}-"}).status_code == 416
     assert client.get(url, headers={**a, "Range": "lines=1-2"}).status_code == 416
+    assert client.get(url, headers={**a, "Range": "bytes=\u00b2-"}).status_code == 416  # not an ASCII digit
     assert client.get(url).status_code == 401
     assert client.get("/api/v1/payloads/" + "0" * 64, headers=a).status_code == 404
     assert client.get("/api/v1/payloads/xyz", headers=a).status_code == 400
@@ -184,3 +185,49 @@ def test_keys_document_follows_rotation(client, hub):
     from sync.client.keyring import follow_rotations
 
     assert follow_rotations(first, doc) == PublicKey.parse(new.public.text)
+
+
+def _stored_state(hub):
+    """Everything a refused request must leave as it was: records and appliance rows."""
+    with hub.db.tx() as cur:
+        recs = cur.execute("SELECT appliance_id, record_key, payload FROM records ORDER BY record_key").fetchall()
+        boxes = cur.execute("SELECT name, secret_hash, token_hash, status FROM appliances ORDER BY name").fetchall()
+    return [tuple(r) for r in recs], [tuple(b) for b in boxes]
+
+
+def test_hostile_bodies_and_credentials_are_4xx_and_change_nothing(client, hub):
+    a = enroll(client, hub)
+    client.post("/api/v1/records", headers=a, json={"records": [{"key": "k0", "kind": "scan", "payload": {"v": 1}}]})
+    pending = appliances.add(hub.db, "box-new", token_hours=1)["token"]
+    before = _stored_state(hub)
+    raw = {**a, "Content-Type": "application/json"}
+    deep_list = "[" * 100_000 + "]" * 100_000
+    nested_payload = '{"records": [{"key": "d", "kind": "scan", "payload": ' + '{"a": ' * 200 + "1" + "}" * 200 + "}]}"
+    cases = [
+        # (method, path, headers, body, expected status, expected error code)
+        ("get", "/api/v1/lists", {"Authorization": "Bearer \u00b2.secret"}, None, 401, "bad_credential"),
+        ("get", "/api/v1/lists", {"Authorization": "Bearer " + "9" * 150 + ".secret"}, None, 401, "bad_credential"),
+        ("get", "/api/v1/lists", {"Authorization": "Bearer 1.\u00ff\u00fe"}, None, 401, "bad_credential"),
+        ("get", "/api/v1/lists/lost/update?from=\u00b2", a, None, 400, "bad_version"),
+        ("get", "/api/v1/lists/lost/update?from=1%0A", a, None, 400, "bad_version"),
+        ("post", "/api/v1/records", raw, deep_list, 400, "malformed_json"),
+        ("post", "/api/v1/records", raw, nested_payload, 400, "malformed_json"),
+        ("post", "/api/v1/enroll", {"Content-Type": "application/json"}, deep_list, 400, "malformed_json"),
+        ("post", "/api/v1/records", raw, '{"records": [{"key": "n", "kind": "scan", "payload": {"x": NaN}}]}', 400, "malformed_json"),
+        ("post", "/api/v1/records", raw, b'{"records": [{"key": "\xff", "kind": "scan", "payload": {}}]}', 400, "malformed_json"),
+        ("post", "/api/v1/records", raw, '{"records": [{"key": "\\ud800", "kind": "scan", "payload": {}}]}', 400, "malformed_record"),
+        ("post", "/api/v1/records", raw, '{"records": [{"key": "k\\u0000", "kind": "scan", "payload": {}}]}', 400, "malformed_record"),
+        ("post", "/api/v1/records", raw, '{"records": [{"key": "c", "kind": "scan", "payload": {}, "created_at": "\\u0000"}]}',
+         400, "malformed_record"),
+        ("post", "/api/v1/records", {**a, "Content-Type": "text/plain"}, '{"records": []}', 400, "malformed_json"),
+        ("post", "/api/v1/enroll", {"Content-Type": "application/json"}, '{"token": "enr_\\ud800"}', 401, "bad_token"),
+        ("post", "/api/v1/checkin", raw, '{"lists": {"lost": true}}', 400, "malformed_checkin"),
+        ("post", "/api/v1/checkin", raw, '{"lists": {"lost": 100000000000000000000000000}}', 400, "malformed_checkin"),
+        ("post", "/api/v1/checkin", raw, '{"queue_depth": -1}', 400, "malformed_checkin"),
+    ]
+    for method, path, headers, body, status, code in cases:
+        r = getattr(client, method)(path, headers=headers, data=body)
+        assert (r.status_code, r.json["error"]) == (status, code), (path, headers, str(body)[:80], r.json)
+    assert _stored_state(hub) == before
+    # the pending enrollment token was not spent by any of that
+    assert client.post("/api/v1/enroll", json={"token": pending}).status_code == 201

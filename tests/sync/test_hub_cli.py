@@ -80,3 +80,16 @@ def test_bad_input_gives_one_line_errors_without_traceback(hub_dir, tmp_path, mo
                        env={"SCREENING_HUB_DATA_DIR": env_dir, "PATH": "/usr/bin:/bin"}, timeout=60)
     assert p.returncode == 1 and p.stderr.startswith("error: ") and "Traceback" not in p.stderr
     assert json.loads(run(hub_dir, "lists", "show", "--json").output) == []
+
+
+def test_a_failed_init_can_be_rerun_and_unknown_database_urls_are_refused(tmp_path, capsys):
+    d = tmp_path / "hub"
+    for url in ("postgresql://nobody@127.0.0.1:1/hub", "mysql://db/hub"):
+        with pytest.raises(SystemExit) as exc:
+            main(["init", "--data-dir", str(d), "--database", url])
+        err = capsys.readouterr().err
+        assert exc.value.code == 2 and err.startswith("error: ") and "Traceback" not in err, err
+        assert not (d / "hub.toml").exists()  # nothing half-made that blocks the next try
+    assert "unsupported database URL" in err and not (d / "mysql:").exists()
+    again = CliRunner().invoke(cli, ["init", "--data-dir", str(d)])
+    assert again.exit_code == 0 and (d / "hub.toml").is_file() and (d / "hub.db").is_file()

@@ -285,6 +285,43 @@ def test_served_hub_refuses_bad_requests_and_changes_nothing(hub_dir, served_hub
     assert hub_count(hub_dir) == 0
 
 
+def test_wrong_key_or_url_at_enrollment_does_not_spend_the_token(hub_dir, served_hub, tmp_path):
+    import http.server
+    import threading
+
+    from sync.client.enroll import EnrollmentError
+
+    class NotAHub(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<html>a router login page</html>")
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotAHub)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    box = Box(tmp_path / "box")
+    token = json.loads(hub_cmd(hub_dir, "appliances", "add", "box-a", "--json"))["token"]
+    key = hub_cmd(hub_dir, "keys", "show").strip()
+    try:
+        with pytest.raises(EnrollmentError, match="does not match --hub-key"):
+            enroll(box.db, served_hub.url, token, HubKey.generate().public.text)
+        with pytest.raises(HubRefused, match="is the hub URL right"):
+            enroll(box.db, f"http://127.0.0.1:{other.server_address[1]}", token, key)
+        with pytest.raises(HubRefused, match="404"):
+            enroll(box.db, served_hub.url + "/not-the-hub", token, key)
+    finally:
+        other.shutdown()
+        other.server_close()
+    assert state.get(box.db, "credential") is None
+    assert enroll(box.db, served_hub.url, token, key)["appliance"] == "box-a"  # the token still works
+
+
 def test_watchlist_snapshot_then_delta_with_removals(hub_dir, served_hub, tmp_path):
     from .helpers import person
 

@@ -119,12 +119,37 @@ def test_false_positive_from_the_keyboard(live, lane, page, ctx, documents):
     log_in(page, live.url, "supervisor")
     page.goto(f"{live.url}/booth/{LANE}")
     page.locator("#suppressions li", has_text="Different person").wait_for(timeout=10000)
+    page.click("#suppressions button:has-text('Show scan')")  # the supervisor sees the evidence first
+    page.wait_for_selector("#hitcard[open] .evidence", timeout=10000)
+    page.keyboard.press("Escape")
     page.click("#suppressions button:has-text('Approve')")
     page.locator("#suppressions li", has_text="None waiting").wait_for(timeout=10000)
     assert ctx.reader().execute("SELECT status, decided_by FROM suppressions").fetchone() == ("approved", "supervisor")
     lane.present(documents["POSSIBLE_MATCH"][0])
     page.wait_for_selector("#verdict[data-decision='CLEAR']", timeout=10000)
     assert "suppressed" in page.inner_text("#reasons").lower()
+
+
+def test_a_read_during_the_false_positive_dialog_waits_and_a_stolen_document_cannot_be_suppressed(live, lane, page, ctx, documents):
+    log_in(page, live.url, "officer")
+    page.goto(f"{live.url}/booth/{LANE}")
+    page.wait_for_selector("#live-state.ok", timeout=10000)
+    lane.present([m for m in documents["HIT"] if "NAKAMURA" in m][0])  # a passport on the lost/stolen list only
+    page.wait_for_selector("#verdict[data-decision='HIT']", timeout=10000)
+    hit_id = int(page.get_attribute("#verdict", "data-scan-id"))
+    page.keyboard.press("f")
+    page.wait_for_selector("#fp-dialog[open]")
+    assert not page.is_visible("#fp-suppress")  # nothing to suppress: only a watchlist match can be
+    assert str(hit_id) in page.inner_text("#fp-title")
+    lane.present(documents["CLEAR"][0])  # the next traveller's document arrives meanwhile
+    page.locator("#recent li", has_text="CLEAR").wait_for(timeout=10000)
+    assert page.get_attribute("#verdict", "data-decision") == "HIT"
+    page.keyboard.type("Document recovered and returned to its holder")
+    page.click("#fp-submit")
+    page.wait_for_selector("#verdict[data-decision='CLEAR']", timeout=10000)
+    rows = ctx.reader().execute("SELECT scan_id, action FROM dispositions").fetchall()
+    assert rows == [(hit_id, "false_positive")]
+    assert ctx.reader().execute("SELECT count(*) FROM suppressions").fetchone()[0] == 0
 
 
 def test_manual_entry_validates_as_you_type_and_screens(live, page, documents):

@@ -90,6 +90,29 @@ def test_users_tokens_audit_status_purge(tmp_path, capsys, monkeypatch):
     assert code == 3 and json.loads(out)["ok"] is False
 
 
+def test_commands_refuse_a_data_directory_that_was_never_initialised(tmp_path, capsys):
+    typo = tmp_path / "tpyo"
+    for args in (["status"], ["status", "--json"], ["users", "list"], ["tokens", "list"], ["audit", "verify"], ["purge"],
+                 ["users", "add", "ana", "--role", "officer", "--password", "ana-password-1"]):
+        code, _, err = appliance(capsys, *args, "--data-dir", str(typo))
+        assert code == 1, args
+        assert "appliance init" in err and "Traceback" not in err
+    assert not typo.exists()
+
+
+def test_token_lanes_are_checked_and_empty_listings_say_so(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("APPLIANCE_DATA_DIR", str(tmp_path / "box"))
+    assert appliance(capsys, "init", "--admin-password", "first-admin-pw")[0] == 0
+    code, out, _ = appliance(capsys, "tokens", "list")
+    assert code == 0 and "no tokens yet" in out
+    code, out, err = appliance(capsys, "tokens", "create", "--role", "bridge", "--lane", "bad lane!")
+    assert code == 1 and "--lane" in err and out == ""
+    code, out, err = appliance(capsys, "tokens", "create", "--role", "bridge", "--lane", "lane-9")
+    assert code == 0 and out.startswith("bsa_") and "not configured" in err
+    code, out, _ = appliance(capsys, "tokens", "create", "--role", "terminal", "--lane", "*", "--json")
+    assert code == 0 and json.loads(out)["lanes"] == ["*"]
+
+
 def test_commands_are_registered():
     from click import Context
 

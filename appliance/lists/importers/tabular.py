@@ -183,8 +183,11 @@ class WatchlistNdjsonReader(Reader):
             n.setdefault("script", script_of(n["name"]))
         d["names"] = names
         dobs = []
-        for x in d.get("dates_of_birth", []):
-            dobs.append(parse_dob(x).to_dict() if isinstance(x, str) else DateOfBirth.from_dict(x).to_dict())
+        try:
+            for x in d.get("dates_of_birth", []):
+                dobs.append(parse_dob(x).to_dict() if isinstance(x, str) else DateOfBirth.from_dict(x).to_dict())
+        except (ValueError, TypeError):
+            raise RowError("bad date of birth") from None  # never echo the value (personal data)
         d["dates_of_birth"] = dobs
         nats = d.pop("nationalities", [])
         d["documents"] = [

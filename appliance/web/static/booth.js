@@ -66,7 +66,7 @@
     var list = clear($("recent"));
     recent.forEach(function (s) {
       list.appendChild(el("li", {}, el("button", { type: "button", class: "link v-text-" + String(s.decision).toLowerCase().replace(/_/g, "-"),
-        onclick: function () { App.api("GET", "/scans/" + s.id).then(function (d) { if (d._ok) { render(d); } }); },
+        onclick: function () { showScan(s.id, false); },
         text: App.fmtTime(s.created_at) + "  " + (WORDS[s.decision] || s.decision) + "  #" + s.id })));
     });
     return true;
@@ -82,8 +82,19 @@
     source.onmessage = function (ev) {
       var scan;
       try { scan = JSON.parse(ev.data); } catch (e) { return; }
-      if (remember(scan)) { render(scan); }
+      if (remember(scan)) { show(scan); }
     };
+  }
+
+  /* A scan that arrives while the officer is in the hit card or the false-positive dialog waits
+     until the dialog closes, so what the officer is deciding about never changes under them. */
+  var waiting = null;
+  function show(scan) {
+    if (document.querySelector("dialog[open]")) { waiting = scan; return; }
+    render(scan);
+  }
+  function showWaiting() {
+    if (waiting && !document.querySelector("dialog[open]")) { var s = waiting; waiting = null; render(s); }
   }
 
   function loadRecent() {
@@ -195,32 +206,53 @@
   }
 
   /* ---- dispositions ---- */
-  function dispose(payload) {
-    if (!current) { return Promise.resolve(); }
+  function dispose(payload, scan) {
+    scan = scan || current;
+    if (!scan) { return Promise.resolve(); }
     var state = $("disposition-state");
+    state.className = "note";
     state.textContent = "Saving…";
-    return App.api("POST", "/scans/" + current.id + "/disposition", payload).then(function (d) {
+    return App.api("POST", "/scans/" + scan.id + "/disposition", payload).then(function (d) {
+      if (current !== scan) { return; }
       if (!d._ok) { state.textContent = "Not saved: " + (d.message || d.error); state.className = "note bad"; return; }
       state.className = "note ok";
-      state.textContent = "Recorded: " + d.action.replace("_", " ") + (d.referred ? ", referred to secondary" : "") +
+      state.textContent = "Recorded for scan " + scan.id + ": " + d.action.replace("_", " ") + (d.referred ? ", referred to secondary" : "") +
         (d.suppressions && d.suppressions.length ? "; suppression asked of a supervisor" : "");
-      current.dispositions = (current.dispositions || []).concat([d]);
+      scan.dispositions = (scan.dispositions || []).concat([d]);
       if (canApprove) { loadSuppressions(); }
     });
   }
 
+  /* Only a watchlist match can be suppressed; a listed lost or stolen document never is. */
+  function hasWatchlistMatch(scan) {
+    return (scan.matches || []).some(function (m) { return m.kind !== "document" && !m.suppressed; });
+  }
+
   $("btn-hitcard").addEventListener("click", openHitcard);
   $("btn-confirm").addEventListener("click", function () { dispose({ action: "confirmed", referred: true }); });
-  $("btn-fp").addEventListener("click", function () { $("fp-reason").value = ""; $("fp-dialog").showModal(); $("fp-reason").focus(); });
+  var fpScan = null;
+  $("btn-fp").addEventListener("click", function () {
+    if (!current) { return; }
+    fpScan = current;
+    $("fp-title").textContent = "False positive · scan " + fpScan.id;
+    $("fp-reason").value = "";
+    var canSuppress = hasWatchlistMatch(fpScan);
+    $("fp-suppress-row").hidden = !canSuppress;
+    $("fp-suppress").checked = false;
+    $("fp-dialog").showModal(); $("fp-reason").focus();
+  });
   $("fp-cancel").addEventListener("click", function () { $("fp-dialog").close(); });
+  $("fp-dialog").addEventListener("close", showWaiting);
+  $("hitcard").addEventListener("close", showWaiting);
   $("fp-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var reason = $("fp-reason").value.trim();
     if (!reason) { $("fp-reason").focus(); return; }
     var payload = { action: "false_positive", reason: reason, referred: false };
-    if ($("fp-suppress").checked) { payload.suppress_days = parseInt($("fp-days").value, 10) || 1; }
+    if ($("fp-suppress").checked && !$("fp-suppress-row").hidden) { payload.suppress_days = parseInt($("fp-days").value, 10) || 1; }
+    var scan = fpScan;
     $("fp-dialog").close();
-    dispose(payload);
+    dispose(payload, scan);
   });
 
   /* ---- supervisor: suppressions ---- */
@@ -233,9 +265,17 @@
       if (!items.length) { list.appendChild(el("li", { class: "note", text: "None waiting." })); }
       items.forEach(function (s) {
         list.appendChild(el("li", {}, el("span", { text: "#" + s.id + " scan " + s.scan_id + " · " + s.list_name + " · " + s.days + " d · by " + s.requested_by + ": " + s.reason + " " }),
+          el("button", { type: "button", text: "Show scan", "data-scan": s.scan_id, onclick: function () { showScan(s.scan_id, true); } }),
           el("button", { type: "button", text: "Approve", onclick: function () { decide(s.id, true); } }),
           el("button", { type: "button", text: "Reject", onclick: function () { decide(s.id, false); } })));
       });
+    });
+  }
+  function showScan(id, withHitcard) {
+    return App.api("GET", "/scans/" + id).then(function (d) {
+      if (!d._ok) { return; }
+      render(d);
+      if (withHitcard && (d.matches || []).length) { openHitcard(); }
     });
   }
   function decide(id, approve) {
@@ -292,7 +332,7 @@
     fd.append("image", file);
     state.textContent = "Reading…";
     App.api("POST", "/scans/image", fd).then(function (d) {
-      if (d._ok) { state.textContent = "Read."; if (remember(d)) { render(d); } return; }
+      if (d._ok) { state.textContent = "Read: scan " + d.id + " · " + (WORDS[d.decision] || d.decision); if (remember(d)) { render(d); } return; }
       state.textContent = d.message || d.error;
       if (d.best_guess) { input.value = d.best_guess; showCheck(); input.focus(); }
     });

@@ -73,13 +73,15 @@
     return lanes.map(function (l) {
       var state = l.state === "unknown" ? "not reporting" : (l.silent ? l.state + " (silent)" : l.state);
       var row = el("tr", {}, cell(l.name), cell(state, l.state === "connected" && !l.silent ? "ok" : "bad"), cell(l.profile), cell(l.port),
-        cell(App.fmtTime(l.last_read_at)), cell(l.reads), cell(l.read_errors, l.read_errors ? "bad" : ""), cell(l.scans_24h), cell(l.detail));
+        cell(App.fmtTime(latest(l.last_read_at, l.last_scan_at))), cell(l.reads), cell(l.read_errors, l.read_errors ? "bad" : ""), cell(l.scans_24h), cell(l.detail));
       if (withButtons) {
         row.appendChild(el("td", {}, el("button", { type: "button", class: "selftest", "data-lane": l.name, text: "Self-test", onclick: function () { selftest(l.name); } })));
       }
       return row;
     });
   }
+  /* the bridge reports every 30 s; a scan stored since then is a later read */
+  function latest(a, b) { if (!a) { return b; } if (!b) { return a; } return new Date(b) > new Date(a) ? b : a; }
   var LANE_HEAD = ["Lane", "Reader", "Profile", "Port", "Last read", "Reads", "Errors", "Scans 24 h", "Detail"];
   function renderLanes(d) {
     $("ov-lanes").replaceChildren(table(LANE_HEAD.slice(0, 5), laneRows(d.lanes, false).map(function (r) { while (r.children.length > 5) { r.removeChild(r.lastChild); } return r; })));
@@ -111,15 +113,21 @@
   }
   function renderSync(d) {
     var s = d.sync || {}, st = s.state || {};
+    var headline = st.enrolled === false ? ["warn", "Not enrolled with a hub: records wait in the outbox (run `appliance sync enroll`)."] :
+      st.alarm_count ? ["bad", st.alarm_count + " sync alarm(s): see below."] :
+      st.ok === false ? ["bad", "The last exchange with the hub failed" + (st.last_error ? ": " + st.last_error : ".")] :
+      ["ok", "Synchronising with the hub" + (st.last_success ? "; last success " + App.fmtTime(st.last_success) : "") + "."];
     var rows = [el("tr", {}, el("th", { text: "Outbox depth" }), cell(s.outbox_depth)), el("tr", {}, el("th", { text: "Hits waiting" }), cell(s.outbox_priority_depth))];
     Object.keys(st).forEach(function (k) {
       var v = st[k];
+      if (v === true || v === false) { v = v ? "yes" : "no"; }
       if (Array.isArray(v)) {
         v = v.length ? v.map(function (x) { return typeof x === "object" && x !== null ? (x.name || x.kind || x.message || JSON.stringify(x)) + (x.version ? " v" + x.version : "") + (x.stale ? " (stale)" : "") + (x.resolved_at === null ? " (open)" : "") : String(x); }).join(", ") : "none";
       } else if (typeof v === "object" && v !== null) { v = JSON.stringify(v); }
       rows.push(el("tr", {}, el("th", { text: k.replace(/_/g, " ") }), cell(v)));
     });
-    $("sync-info").replaceChildren(el("table", { class: "grid" }, el("tbody", {}, rows)));
+    $("sync-info").replaceChildren(el("p", { class: "sync-headline " + headline[0], id: "sync-headline", text: headline[1] }),
+      el("table", { class: "grid" }, el("tbody", {}, rows)));
   }
 
   /* ---- log ---- */
