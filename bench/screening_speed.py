@@ -12,7 +12,8 @@ list of ``--documents`` numbers through the store's bulk loader. ``query`` scree
 fresh process through ``Screener.screen`` (parse, candidates, scoring, document check,
 list ages): half non-listed travellers, a quarter listed people exactly, a quarter with one
 wrong character; it prints p50/p99, recall on the listed ones and the peak RSS.
-``baseline`` scores the same kind of queries by brute force (token_sort_ratio over every
+A build can be split over several runs (each under ten minutes): ``--start N`` continues the
+same deterministic list from person N. ``baseline`` scores the same kind of queries by brute force (token_sort_ratio over every
 listed name) and prints its time and recall. Each step writes a JSON line to
 ``<dir>/results.ndjson``.
 """
@@ -105,7 +106,9 @@ def build(args) -> None:
     published = NOW.isoformat()
     t0 = time.perf_counter()
     chunk, done = [], 0
-    for entry, _ in synthetic_entries(args.persons):
+    for i, (entry, _) in enumerate(synthetic_entries(args.start + args.persons)):
+        if i < args.start:
+            continue  # built by an earlier run (--start): same deterministic people
         chunk.append(entry)
         if len(chunk) >= args.chunk:
             apply_changes(db, "synthetic", kind="watchlist", version="1", upserts=chunk, published_at=published)
@@ -123,7 +126,8 @@ def build(args) -> None:
     t_docs = time.perf_counter() - t1
     db.conn.close()
     size = sum(f.stat().st_size for f in d.rglob("*") if f.is_file())
-    record(d, {"step": "build", "persons": args.persons, "indexed_names": names, "documents": args.documents,
+    record(d, {"step": "build", "persons": args.start + args.persons, "added_persons": args.persons,
+               "indexed_names": names, "documents": args.documents,
                "watchlist_load_and_index_s": round(t_list, 1), "documents_load_s": round(t_docs, 1),
                "disk_mb": round(size / 2**20), "rss_mb": round(rss_mb())})
 
@@ -252,6 +256,7 @@ def main() -> None:
     ap.add_argument("--persons", type=int, default=1_000_000)
     ap.add_argument("--documents", type=int, default=10_000_000)
     ap.add_argument("--chunk", type=int, default=50_000)
+    ap.add_argument("--start", type=int, default=0, help="continue a list built by an earlier run from this person")
     ap.add_argument("--queries", type=int, default=2000)
     ap.add_argument("--cutoff", type=float, default=85.0)
     ap.add_argument("--max-candidates", type=int, default=0, help="screening.max_candidates (0: default)")

@@ -227,6 +227,8 @@ def watch(ctx, directory, lane, to_stdout, once, poll):
     """Read MRZs from image files dropped into DIRECTORY; move them to done/ or failed/."""
     from .service import Bridge
 
+    if once and not os.path.isdir(directory):  # a typo must not create a folder and report "0 files"
+        raise BridgeError(f"{directory}: no such folder (without --once the bridge creates it and waits for files)")
     config = _load_config(ctx)
     bridge = Bridge(config, lanes={lane: {"watch_dir": directory}}, stdout=to_stdout, only_these_lanes=True)
     watcher = bridge.watchers[0]

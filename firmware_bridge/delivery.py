@@ -6,6 +6,8 @@ them strictly in order, each with its ``read_id`` as idempotency key:
 - 201 or 200: delivered, removed from the queue;
 - 409: the appliance already holds that read_id: treated as delivered;
 - 401, 403: the bridge token is refused: kept, retried (logged once);
+- 403 ``lane_forbidden``: the token is not allowed on that lane: that lane's reads wait
+  (retried with backoff, logged once per lane) while the other lanes' reads go on;
 - 404, 408, 425, 429, 5xx, no connection: kept, retried with backoff;
 - any other 4xx (400, 413, 422 ...): the appliance will never take it: moved to the
   queue's ``rejected`` table (see ``firmware-bridge queue``), and the next read goes on.
@@ -98,6 +100,8 @@ class Deliverer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._down_logged = False
+        #: lane -> (monotonic time until which its reads wait, current hold in seconds)
+        self._held: dict[str, tuple[float, float]] = {}
 
     def __call__(self, read: dict) -> None:
         """Accept a read from a lane (the on_read callback): enqueue it on disk."""
@@ -130,9 +134,12 @@ class Deliverer:
     def _run(self) -> None:
         delay = 0.25
         while not self._stop.is_set():
-            items = self.queue.peek(1, self.lanes)
+            now = time.monotonic()
+            held = [lane for lane, (until, _) in self._held.items() if until > now]
+            items = self.queue.peek(1, self.lanes, exclude=held)
             if not items:
-                self.queue.changed.wait(1.0)
+                wake = min((until for until, _ in self._held.values() if until > now), default=now + 1.0)
+                self.queue.changed.wait(min(max(wake - now, 0.01), 1.0))
                 self.queue.changed.clear()
                 continue
             seq, body, _ = items[0]
@@ -145,7 +152,7 @@ class Deliverer:
                 delay = 0.25
 
     def _post(self, seq: int, body: dict) -> str:
-        """Post one read; return "done", "rejected" or "retry"."""
+        """Post one read; return "done", "rejected", "held" (its lane waits) or "retry"."""
         try:
             resp = self.session.post(
                 self.url, json=body, headers={"Idempotency-Key": body["read_id"]}, timeout=self.timeout
@@ -155,12 +162,16 @@ class Deliverer:
             return "retry"
         code = resp.status_code
         if code in (200, 201, 409):
+            self._held.pop(body["lane"], None)
             if code == 409:
                 log.warning("read %s: appliance answered 409 (already stored); not sent again", body["read_id"])
             self.queue.ack(seq)
             self.delivered += 1
             self._back()
             return "done"
+        if code == 403 and _error_code(resp) == "lane_forbidden":
+            self._hold_lane(seq, body["lane"])
+            return "held"
         if code in RETRY_CODES or code >= 500:
             hint = " (check bridge.token)" if code in (401, 403) else ""
             self._unreachable(seq, f"appliance answered {code}{hint}")
@@ -171,6 +182,17 @@ class Deliverer:
         self.rejected += 1
         self._back()
         return "rejected"
+
+    def _hold_lane(self, seq: int, lane: str) -> None:
+        """The token may not post reads of ``lane``: park that lane's reads, let the others go on."""
+        why = f"the bridge token is not allowed on lane {lane} (check bridge.token)"
+        self.last_error = why
+        self.queue.failed_attempt(seq, why)
+        _, hold = self._held.get(lane, (0.0, 0.0))
+        if not hold:
+            log.warning("lane %s: %s; its reads wait in the queue, other lanes go on", lane, why)
+        hold = min(max(hold * 2, 0.5), self.max_backoff)
+        self._held[lane] = (time.monotonic() + hold, hold)
 
     def _unreachable(self, seq: int, why: str) -> None:
         self.last_error = why

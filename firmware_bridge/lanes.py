@@ -284,26 +284,28 @@ class LaneRunner(StateHolder):
             log.debug("lane %s rx %s", self.name, short_hex(data))
         self._since_frame += len(data)
         self._high_since_frame += len(data) - len(data.translate(None, _HIGH))
-        try:
-            frames = self._decoder.feed(data, now)
-        except Exception as exc:  # a decoder bug must not kill the lane: start afresh
-            log.error("lane %s: decoder failed (%s); buffer reset", self.name, type(exc).__name__)
-            log.debug("decoder failure", exc_info=True)
-            self._decoder = decoder_for(self.settings["profile"], frame_timeout=self.frame_timeout)
+        frames = self._decode(self._decoder.feed, data, now)
+        if frames is None:
             return
         if frames:
             self._handle(transport, frames)
         elif self._since_frame >= GARBAGE_BYTES and self._high_since_frame * 4 > self._since_frame:
             self._wrong_settings()
 
-    def _on_idle(self, transport) -> None:
-        now = time.monotonic()
+    def _decode(self, step, *args) -> list | None:
+        """Run a decoder step; on a decoder bug reset the decoder and return None (the lane lives on)."""
         try:
-            frames = self._decoder.idle(now)
-        except Exception as exc:
+            return step(*args)
+        except Exception as exc:  # a decoder bug must not kill the lane: start afresh
             log.error("lane %s: decoder failed (%s); buffer reset", self.name, type(exc).__name__)
             log.debug("decoder failure", exc_info=True)
             self._decoder = decoder_for(self.settings["profile"], frame_timeout=self.frame_timeout)
+            return None
+
+    def _on_idle(self, transport) -> None:
+        now = time.monotonic()
+        frames = self._decode(self._decoder.idle, now)
+        if frames is None:
             return
         if frames:
             self._handle(transport, frames)

@@ -93,12 +93,16 @@ class DeliveryQueue:
         self.changed.set()
         return seq
 
-    def peek(self, limit: int = 1, lanes: list[str] | None = None) -> list[tuple[int, dict, int]]:
-        """The oldest ``limit`` reads (of ``lanes``, default all) as (seq, body, attempts), not removed."""
-        where, args = "", []
+    def peek(self, limit: int = 1, lanes: list[str] | None = None, exclude: list[str] | None = None) -> list[tuple[int, dict, int]]:
+        """The oldest ``limit`` reads (of ``lanes``, default all; none of ``exclude``) as (seq, body, attempts)."""
+        clauses, args = [], []
         if lanes:
-            where = f"WHERE lane IN ({','.join('?' * len(lanes))})"
-            args = list(lanes)
+            clauses.append(f"lane IN ({','.join('?' * len(lanes))})")
+            args += list(lanes)
+        if exclude:
+            clauses.append(f"lane NOT IN ({','.join('?' * len(exclude))})")
+            args += list(exclude)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         with self._lock:
             rows = self._db.execute(
                 f"SELECT seq, body, attempts FROM pending {where} ORDER BY seq LIMIT ?", (*args, limit)

@@ -58,17 +58,23 @@ def make_read(lane: str, frame: Frame, profile: str | None = None, *, source: st
     status, document = parse_document(text) if text else ("read_error", None)
     if frame.error:
         status = "read_error"
+    return new_read(lane, profile=profile or frame.profile, status=status, mrz=text, document=document, source=source)
+
+
+def new_read(lane: str, *, profile: str, status: str, mrz: str, document: dict | None, source: str = "serial", **extra) -> dict:
+    """A read object with a fresh read_id and timestamp; ``source`` (when not serial) and ``extra`` keys follow."""
     read = {
         "lane": lane,
         "read_id": str(uuid.uuid4()),
         "received_at": utc_now_iso(),
-        "profile": profile or frame.profile,
+        "profile": profile,
         "status": status,
-        "mrz": text,
+        "mrz": mrz,
         "document": document,
     }
     if source != "serial":
         read["source"] = source
+    read.update(extra)
     return read
 
 

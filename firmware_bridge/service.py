@@ -61,6 +61,9 @@ class Bridge:
                 raise DeliveryError(
                     "no bridge token: set bridge.token_file (or bridge.token) in the configuration, or use --stdout"
                 )
+            url = str(bridge["appliance_url"] or "")
+            if not url.startswith(("http://", "https://")) or len(url) < 10:
+                raise DeliveryError(f"bridge.appliance_url {url!r}: use the appliance's http:// or https:// address")
             queue = DeliveryQueue(queue_dir(config), bridge["queue_max"])
             own = list(lanes) if only_these_lanes else None  # per-lane instances share the queue file
             self.deliverer = Deliverer(queue, bridge["appliance_url"], token, lanes=own)

@@ -14,12 +14,11 @@ import os
 import shutil
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Callable
 
 from .errors import BridgeError
-from .reads import describe, parse_document, utc_now_iso
+from .reads import describe, new_read, parse_document
 
 log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".pgm", ".ppm", ".pnm"}
@@ -130,17 +129,8 @@ class ImageWatcher:
         status, document = parse_document(text)
         if result.status != "ok" or not result.mrz:
             status = "read_error"
-        read = {
-            "lane": self.lane,
-            "read_id": str(uuid.uuid4()),
-            "received_at": utc_now_iso(),
-            "profile": "image",
-            "status": status,
-            "mrz": text,
-            "document": document if document is not None else result.document,
-            "source": "image",
-            "file": path.name,
-        }
+        read = new_read(self.lane, profile="image", status=status, mrz=text,
+                        document=document if document is not None else result.document, source="image", file=path.name)
         try:
             self.on_read(read)
         except BridgeError as exc:

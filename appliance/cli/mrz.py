@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import sys
 
 import click
@@ -172,6 +173,10 @@ def _run_batch(today) -> int:
                 obj = _batch_line(raw, number, today)
             if obj is not None:
                 click.echo(json.dumps(obj))
+    except BrokenPipeError:
+        # the reader of our output left (``... --batch | head``): stop quietly, like other Unix tools
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_VALID
     except OSError as exc:
         click.echo(f"error: cannot read the batch input: {exc.strerror or exc}", err=True)
         return EXIT_NOT_MRZ

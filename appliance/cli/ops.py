@@ -44,6 +44,12 @@ def _config_path() -> Path | None:
         return None  # a broken configuration must not prevent a backup of the data
 
 
+def _lists_text(lists: dict[str, int]) -> str:
+    """``2 documents lists (5000 records)``."""
+    text = _plural(len(lists), "documents list")
+    return text + (f" ({_plural(sum(lists.values()), 'record')})" if lists else "")
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -53,9 +59,12 @@ def _plural(n: int, word: str) -> str:
 @click.option("--passphrase-file", metavar="F", help="Encrypt with the passphrase in file F ('-' reads standard input).")
 @click.option("--encrypt", is_flag=True, help="Encrypt, asking for the passphrase on the terminal.")
 @click.option("--keep", type=click.IntRange(1, 10000), help="When FILE is a directory: keep only the newest N backups there.")
+@click.option("--without-lists", is_flag=True,
+              help="Leave the documents list files out (a quick backup; the hub resends them after a restore).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Data directory (default: configured one).")
-def backup(file: Path, passphrase_file: str | None, encrypt: bool, keep: int | None, data_dir: str | None) -> None:
-    """Write an online backup of the database, keys and configuration to FILE (or into a directory)."""
+def backup(file: Path, passphrase_file: str | None, encrypt: bool, keep: int | None, without_lists: bool,
+           data_dir: str | None) -> None:
+    """Write an online backup of the database, documents lists, keys and configuration to FILE (or into a directory)."""
     from ..ops.backup import create_backup, prune_backups, timestamped_name
 
     folder = None
@@ -70,11 +79,18 @@ def backup(file: Path, passphrase_file: str | None, encrypt: bool, keep: int | N
         if not sys.stdin.isatty():
             raise PassphraseError("--encrypt asks on a terminal; use --passphrase-file when scripted")
         passphrase = click.prompt("Backup passphrase", hide_input=True, confirmation_prompt=True)
-    summary = create_backup(_data_dir(data_dir), file, passphrase=passphrase, config_path=_config_path())
+    summary = create_backup(_data_dir(data_dir), file, passphrase=passphrase, config_path=_config_path(),
+                            with_lists=not without_lists)
     scans = summary.tables.get("scans")
     what = _plural(len(summary.tables), "table") + (f" ({_plural(scans, 'scan')})" if scans is not None else "")
-    click.echo(f"backup written to {file}: {what}, {_plural(len(summary.files), 'file')}"
+    click.echo(f"backup written to {file}: {what}, {_lists_text(summary.lists)}, {_plural(len(summary.files), 'file')}"
                f"{', encrypted' if summary.encrypted else ''}")
+    if without_lists:
+        left = f" ({', '.join(summary.lists_left_out)})" if summary.lists_left_out else ""
+        click.echo(f"documents lists not included (--without-lists){left}: after a restore the sync client "
+                   "fetches them from the hub, or import them again")
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if not summary.encrypted:
         click.echo("note: the backup is not encrypted and holds personal data and keys; keep it safe", err=True)
     if folder is not None and keep is not None:
@@ -105,7 +121,18 @@ def restore(file: Path, passphrase_file: str | None, data_dir: str | None) -> No
     scans = summary.tables.get("scans")
     click.echo(f"restored {file} into {target}: {_plural(len(summary.tables), 'table')}"
                + (f" ({_plural(scans, 'scan')})" if scans is not None else "")
-               + f", {_plural(len(summary.files), 'file')}")
+               + f", {_lists_text(summary.lists)}, {_plural(len(summary.files), 'file')}")
+    if not summary.lists_included:
+        click.echo("documents lists were not in the backup" + ("" if summary.lists_left_out or summary.lists_kept
+                                                              else " (there were none to restore)"))
+    if summary.lists_kept:
+        click.echo(f"kept the list files already on this box for: {', '.join(summary.lists_kept)}")
+    if summary.lists_left_out:
+        click.echo(f"documents lists without their file: {', '.join(summary.lists_left_out)}; checks against them "
+                   "fail until the sync client fetches them (appliance sync --once) or they are imported again "
+                   "(appliance lists import)")
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if summary.safety_copy:
         click.echo(f"the database as it was before is kept at {summary.safety_copy}")
     if summary.config_copy:

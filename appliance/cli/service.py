@@ -132,17 +132,38 @@ def _healthy(ctx) -> bool:
         return False
 
 
-def stop_server(server, timeout: float = 3.0) -> None:
-    """Stop a waitress server: close the listener and every open connection, end worker threads."""
-    try:
-        server.close()
-    except OSError:
-        pass
-    for channel in list(getattr(server, "_map", {}).values()):
+def stop_server(server, timeout: float = 3.0, *, loop_running: bool = True) -> None:
+    """Stop a waitress server: close the listener and every open connection, end worker threads.
+
+    The sockets are closed inside the server's own loop thread (through its trigger), so the
+    loop never ``select()``s on a descriptor another thread has just closed; when the loop is
+    not running they are closed here.
+    """
+    import threading
+
+    closed = threading.Event()
+
+    def close_all() -> None:
+        for channel in list(getattr(server, "_map", {}).values()):
+            try:
+                channel.close()
+            except OSError:
+                pass
         try:
-            channel.close()
+            server.close()
         except OSError:
             pass
+        closed.set()
+
+    trigger = getattr(server, "trigger", None) if loop_running else None
+    try:
+        if trigger is None:
+            raise OSError
+        trigger.pull_trigger(close_all)
+    except OSError:
+        close_all()
+    if not closed.wait(timeout):
+        close_all()
     server.task_dispatcher.shutdown(timeout=timeout)
 
 
@@ -171,7 +192,7 @@ def run_server(app, host: str, port: int, threads: int, *, on_ready=None, watchd
         if watchdog is not None:
             watchdog.stop()
         app.extensions["appliance"].events.close()
-        stop_server(server)
+        stop_server(server, loop_running=False)
         app.extensions["appliance"].close()
 
 

@@ -7,9 +7,12 @@ service over HTTP, exactly as on a box with hardware readers.
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import shutil
 import signal
+import socket
 import threading
 from pathlib import Path
 
@@ -33,12 +36,38 @@ class DemoError(ApplianceError):
     """The demo cannot start."""
 
 
+def lock_data_dir(path: Path) -> int:
+    """Hold an exclusive lock on a demo folder's marker while the demo runs; return the descriptor."""
+    fd = os.open(Path(path) / MARKER, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise DemoError(f"a demo is running from {path}; stop it first or choose another --data-dir") from None
+    return fd
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail before anything is wiped when the demo's address is taken."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise DemoError(f"cannot listen on {host}:{port}: {exc.strerror} (is another demo running? try --port)") from None
+
+
 def prepare_data_dir(path: Path, lane_count: int) -> None:
-    """Wipe (only a previous demo's folder) and recreate the demo data directory with its config."""
+    """Wipe (only a previous demo's folder, never a running one's) and recreate the demo data directory."""
     path = Path(path)
     if path.exists():
         if not (path / MARKER).exists() and any(path.iterdir()):
             raise DemoError(f"{path} exists and is not a demo data directory; choose another --data-dir")
+        if (path / MARKER).exists():
+            os.close(lock_data_dir(path))
         shutil.rmtree(path)
     path.mkdir(parents=True)
     (path / MARKER).write_text("created by `appliance demo`; wiped on the next demo start\n")
@@ -139,6 +168,7 @@ class Demo:
         self.app = None
         self.url = ""
         self._thread: threading.Thread | None = None
+        self._lock_fd: int | None = None
 
     def start(self) -> str:
         """Prepare everything and start serving; return the base URL."""
@@ -146,7 +176,9 @@ class Demo:
 
         from ..web import create_app
 
+        check_port_free(self.host, self.port)
         prepare_data_dir(self.data_dir, self.lane_count)
+        self._lock_fd = lock_data_dir(self.data_dir)
         self.app = create_app({"DATA_DIR": self.data_dir})
         ctx = self.app.extensions["appliance"]
         content = load_demo_content(ctx)
@@ -156,6 +188,8 @@ class Demo:
                                                  threads=int(ctx.config["server"]["threads"]), ident="border-appliance-demo")
         except OSError as exc:
             ctx.close()
+            os.close(self._lock_fd)
+            self._lock_fd = None
             raise DemoError(f"cannot listen on {self.host}:{self.port}: {exc.strerror} (is another demo running? try --port)") from None
         self.url = f"http://{self.host}:{self.server.effective_port}"
         self._thread = threading.Thread(target=self.server.run, name="demo-server", daemon=True)
@@ -182,6 +216,9 @@ class Demo:
             self._thread.join(5)
         if self.app is not None:
             self.app.extensions["appliance"].close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
 
 def run_demo(data_dir: Path, *, host: str, port: int, lane_count: int, interval: float, echo=print) -> None:

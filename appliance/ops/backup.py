@@ -1,13 +1,14 @@
-"""Online backup and restore of a box: its database plus the small files of its data directory.
+"""Online backup and restore of a box: its database, its documents lists and its small files.
 
-A backup is a gzip'd tar holding ``manifest.json``, ``appliance.db`` (a consistent copy made
-through SQLite's online backup API while the services keep writing), the data directory's
-other files (keys, tokens) under ``files/`` and a copy of the configuration under
-``config/``. With a passphrase the whole stream is sealed (see :mod:`.crypto`).
+A backup is a gzip'd tar holding ``appliance.db`` and every documents list file the database
+names (``lists/<file>``), both copied through SQLite's online backup API from one consistent
+cut while the services keep writing (see :mod:`.listfiles`), the data directory's other
+files (keys, tokens; always ``document-hash.key``) under ``files/``, a copy of the
+configuration under ``config/`` and, last, ``manifest.json`` with the SHA-256 of every
+member. Large files are streamed through the tar, never held in memory. With a passphrase
+the whole stream is sealed (see :mod:`.crypto`).
 
-Restore goes the same way back: the database is written *into* the live file through the
-backup API (so running services see either the old or the restored database, never a torn
-one), after a safety copy of the current one; the files come back next to it.
+Restore (:mod:`.restore`) goes the same way back.
 """
 
 from __future__ import annotations
@@ -26,20 +27,21 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .crypto import DecryptingReader, EncryptingWriter, MAGIC
+from . import listfiles
+from .crypto import EncryptingWriter
 from .errors import BackupError
 
 log = logging.getLogger(__name__)
 
 DB_NAME = "appliance.db"
-FORMAT = 1
+HASH_KEY = "document-hash.key"  # appliance.store.hashing.KEY_FILENAME
+FORMAT = 2  # 2: list files under lists/ (a consistent cut), manifest last; 1 is still restored
 #: Data-directory entries never copied into a backup (live database files, queues, old copies).
 SKIP_DIRS = {"bridge-queue", "backups", "restored-config", "__pycache__"}
 SKIP_SUFFIXES = ("-wal", "-shm", "-journal", ".tmp", ".lock", ".sock")
+#: Cap for the *other* data files (list files and the database have none).
 MAX_FILE = 64 * 1024 * 1024
 GZIP_LEVEL = 1
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass
@@ -52,6 +54,12 @@ class BackupSummary:
     files: list[str] = field(default_factory=list)
     safety_copy: Path | None = None
     config_copy: Path | None = None
+    lists_included: bool = True
+    lists: dict[str, int] = field(default_factory=dict)  # documents lists in the backup: name -> records
+    lists_left_out: list[str] = field(default_factory=list)  # lists named by the database but not copied
+    lists_kept: list[str] = field(default_factory=list)  # restore: not in the backup, the box's file kept
+    lists_removed: list[str] = field(default_factory=list)  # restore: replaced list files deleted
+    warnings: list[str] = field(default_factory=list)
 
 
 def _now_stamp() -> str:
@@ -102,59 +110,85 @@ def snapshot_database(source: Path, dest: Path, *, busy_timeout: float = 30.0) -
 
 
 def _data_files(data_dir: Path) -> list[Path]:
-    """The data directory's small regular files that belong in a backup (not the database)."""
+    """The data directory's small regular files that belong in a backup (not the databases, not lists/)."""
     out = []
     for root, dirs, files in os.walk(data_dir):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".restore-"))
+        top = Path(root) == data_dir
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".restore-")
+                         and not (top and d == listfiles.LISTS_DIR))
         for name in sorted(files):
             path = Path(root) / name
-            rel = path.relative_to(data_dir)
-            if rel.as_posix() == DB_NAME or name.endswith(SKIP_SUFFIXES) or ".before-restore-" in name:
+            rel = path.relative_to(data_dir).as_posix()
+            if rel in (DB_NAME, HASH_KEY) or name.endswith(SKIP_SUFFIXES) or ".before-restore-" in name:
                 continue
-            if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_FILE:
+            if path.is_symlink() or not path.is_file():
+                continue
+            if path.stat().st_size > MAX_FILE:
+                log.warning("backup leaves out %s (over %d MB)", path, MAX_FILE >> 20)
                 continue
             out.append(path)
     return out
 
 
-def create_backup(data_dir: Path, out: Path, *, passphrase: str | None = None,
-                  config_path: Path | None = None, kdf: dict | None = None) -> BackupSummary:
-    """Write a backup of ``data_dir`` (and the config file) to ``out``; encrypt with a passphrase."""
+class _HashingReader:
+    """A file wrapper that hashes what tarfile reads from it (one pass over a large file)."""
+
+    def __init__(self, fh):
+        self.fh = fh
+        self.sha = hashlib.sha256()
+
+    def read(self, size=-1):
+        """Read and hash."""
+        data = self.fh.read(size)
+        self.sha.update(data)
+        return data
+
+
+def _add(tar: tarfile.TarFile, name: str, path: Path, digests: dict) -> None:
+    """Stream the file at ``path`` into the archive as ``name`` (never all in memory)."""
+    info = tar.gettarinfo(str(path), arcname=name)
+    info.mode, info.uid, info.gid, info.uname, info.gname = 0o600, 0, 0, "", ""
+    with open(path, "rb") as fh:
+        reader = _HashingReader(fh)
+        tar.addfile(info, reader)
+    digests[name] = reader.sha.hexdigest()
+
+
+def create_backup(data_dir: Path, out: Path, *, passphrase: str | None = None, config_path: Path | None = None,
+                  kdf: dict | None = None, with_lists: bool = True, lock_timeout: float = 120.0) -> BackupSummary:
+    """Write a backup of ``data_dir`` (and the config file) to ``out``; encrypt with a passphrase.
+
+    The database and the documents list files are one consistent cut (see :mod:`.listfiles`);
+    ``with_lists=False`` leaves the list files out (the hub can resend them).
+    """
     data_dir, out = Path(data_dir), Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    summary = BackupSummary(path=out, encrypted=passphrase is not None)
-    with tempfile.TemporaryDirectory(prefix="appliance-backup-") as tmp:
-        if not (data_dir / DB_NAME).is_file():
-            raise BackupError(f"no database at {data_dir / DB_NAME}")
-        members: list[tuple[str, Path]] = []
+    summary = BackupSummary(path=out, encrypted=passphrase is not None, lists_included=with_lists)
+    if not (data_dir / DB_NAME).is_file():
+        raise BackupError(f"no database at {data_dir / DB_NAME}")
+    partial = out.with_name(out.name + ".tmp")
+    _remove_stale(out.parent, ".appliance-backup-")
+    # staged copies go beside the output, on disk (not a RAM-backed /tmp): a list may be gigabytes
+    with tempfile.TemporaryDirectory(prefix=f".appliance-backup-{os.getpid()}-", dir=out.parent) as tmp:
+        staged_dir = Path(tmp)
         # The small files first, then the database: a checkpoint file such as audit.head
         # then never names a record the database copy lacks.
         sources = [(f"files/{p.relative_to(data_dir).as_posix()}", p) for p in _data_files(data_dir)]
         if config_path and Path(config_path).is_file():
             sources.append((f"config/{Path(config_path).name}", Path(config_path)))
+        small: list[tuple[str, Path]] = []
         for name, path in sources:
-            staged = Path(tmp) / "staged" / name
+            staged = staged_dir / "staged" / name
             staged.parent.mkdir(parents=True, exist_ok=True)
             try:
                 shutil.copyfile(path, staged)
             except OSError as exc:
                 raise BackupError(f"cannot read {path}: {exc.strerror}") from None
-            members.append((name, staged))
+            small.append((name, staged))
             if name.startswith("files/"):
                 summary.files.append(name[len("files/"):])
-        copy = Path(tmp) / DB_NAME
-        snapshot_database(data_dir / DB_NAME, copy)
-        summary.tables = table_counts(copy)
-        members.insert(0, (DB_NAME, copy))
-        manifest = {
-            "format": FORMAT,
-            "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "data_dir": str(data_dir),
-            "config_path": str(config_path) if config_path else None,
-            "tables": summary.tables,
-            "sha256": {name: _sha256(p) for name, p in members},
-        }
-        partial = out.with_name(out.name + ".tmp")
+        digests: dict[str, str] = {}
+        lists_manifest: dict = {"included": with_lists, "files": {}, "left_out": []}
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             with os.fdopen(fd, "wb") as raw:
@@ -162,12 +196,23 @@ def create_backup(data_dir: Path, out: Path, *, passphrase: str | None = None,
                 # fast compression: an online backup should take little CPU from the booths
                 with gzip.GzipFile(fileobj=sink, mode="wb", compresslevel=GZIP_LEVEL, mtime=0) as gz, \
                         tarfile.open(fileobj=gz, mode="w|") as tar:
+                    for name, path in small:
+                        _add(tar, name, path, digests)
+                    _add_database_and_lists(tar, data_dir, staged_dir, summary, digests, lists_manifest,
+                                            with_lists, lock_timeout)
+                    manifest = {
+                        "format": FORMAT,
+                        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                        "data_dir": str(data_dir),
+                        "config_path": str(config_path) if config_path else None,
+                        "tables": summary.tables,
+                        "lists": lists_manifest,
+                        "sha256": digests,
+                    }
                     blob = json.dumps(manifest, indent=2, sort_keys=True).encode()
-                    info = tarfile.TarInfo("manifest.json")
+                    info = tarfile.TarInfo("manifest.json")  # last: it holds the sums of everything before
                     info.size, info.mode, info.mtime = len(blob), 0o600, int(dt.datetime.now().timestamp())
                     tar.addfile(info, io.BytesIO(blob))
-                    for name, path in members:
-                        tar.add(str(path), arcname=name, recursive=False)
                 if sink is not raw:
                     sink.close()
                 raw.flush()
@@ -179,8 +224,78 @@ def create_backup(data_dir: Path, out: Path, *, passphrase: str | None = None,
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
-    log.info("backup written to %s (%d tables, %d files)", out, len(summary.tables), len(summary.files))
+    log.info("backup written to %s (%d tables, %d files, %d documents lists)", out, len(summary.tables),
+             len(summary.files), len(summary.lists))
     return summary
+
+
+def _add_database_and_lists(tar, data_dir: Path, staged_dir: Path, summary: BackupSummary, digests: dict,
+                            lists_manifest: dict, with_lists: bool, lock_timeout: float) -> None:
+    """Copy the database and its list files from one cut into the archive, one staged file at a time."""
+    cut = listfiles.open_cut(data_dir / DB_NAME, data_dir, with_lists=with_lists, timeout=lock_timeout)
+    try:
+        copy = staged_dir / DB_NAME
+        try:
+            listfiles.copy_snapshot(cut.main, copy)
+        except sqlite3.Error as exc:
+            raise BackupError(f"backup of {data_dir / DB_NAME} failed: {exc}") from None
+        cut.release_main()  # the booths' checkpoints need not wait for the list copies
+        _quick_check(copy, data_dir / DB_NAME)
+        summary.tables = table_counts(copy)
+        _add(tar, DB_NAME, copy, digests)
+        copy.unlink()
+        # The hash key after the cut: it is created before any hashed list is built, and never changes.
+        key = data_dir / HASH_KEY
+        hashed = [s.name for s in cut.lists if s.hashed]
+        if key.is_file():
+            staged = staged_dir / HASH_KEY
+            shutil.copyfile(key, staged)
+            _add(tar, f"files/{HASH_KEY}", staged, digests)
+            summary.files.append(HASH_KEY)
+        elif hashed:
+            summary.warnings.append(f"no {HASH_KEY} on this box: the hashed lists {', '.join(hashed)} cannot be "
+                                    "checked here or after a restore")
+        for src in cut.lists:
+            if not with_lists:
+                lists_manifest["left_out"].append(src.name)
+                continue
+            if src.conn is None:
+                lists_manifest["left_out"].append(src.name)
+                summary.warnings.append(f"documents list {src.name} is not in the backup: {src.problem}")
+                continue
+            staged = staged_dir / listfiles.LISTS_DIR / src.storage
+            staged.parent.mkdir(exist_ok=True)
+            entry = listfiles.copy_list(src, staged)
+            src.conn.close()  # this list's snapshot is copied: let its checkpoints run
+            src.conn = None
+            _add(tar, f"{listfiles.LISTS_DIR}/{src.storage}", staged, digests)
+            staged.unlink()
+            lists_manifest["files"][src.storage] = entry
+            summary.lists[src.name] = src.documents or 0
+        summary.lists_left_out = list(lists_manifest["left_out"])
+    finally:
+        cut.close()
+
+
+def _remove_stale(folder: Path, prefix: str) -> None:
+    """Delete working folders (``<prefix><pid>-...``) left by a backup or restore that was killed."""
+    for d in Path(folder).glob(f"{prefix}*"):
+        pid = d.name[len(prefix):].split("-", 1)[0]
+        if d.is_dir() and pid.isdigit() and not listfiles.process_alive(int(pid)):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def _quick_check(copy: Path, source: Path) -> None:
+    try:
+        conn = sqlite3.connect(str(copy))
+        try:
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise BackupError(f"the copy of {source} cannot be read: {exc}") from None
+    if check != "ok":
+        raise BackupError(f"the copy of {source} fails SQLite's check: {check}")
 
 
 def timestamped_name(now: dt.datetime | None = None) -> str:
@@ -198,160 +313,10 @@ def prune_backups(folder: Path, keep: int) -> list[Path]:
     return removed
 
 
-def backup_kind(path: Path) -> str:
-    """``encrypted``, ``archive`` or ``sqlite`` for a backup file; BackupError otherwise."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(16)
-    except FileNotFoundError:
-        raise BackupError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise BackupError(f"{path}: cannot read: {exc.strerror}") from None
-    if head.startswith(MAGIC):
-        return "encrypted"
-    if head.startswith(_GZIP_MAGIC):
-        return "archive"
-    if head.startswith(_SQLITE_MAGIC):
-        return "sqlite"
-    raise BackupError(f"{path}: not an appliance backup")
+def __getattr__(name: str):
+    """``restore_backup`` and ``backup_kind`` live in :mod:`.restore`; still importable from here."""
+    if name in ("restore_backup", "backup_kind"):
+        from . import restore
 
-
-def _extract(path: Path, kind: str, passphrase: str | None, into: Path) -> dict:
-    """Unpack a backup archive into ``into``; return its manifest after checking every hash."""
-    with open(path, "rb") as raw:
-        source = raw
-        if kind == "encrypted":
-            if passphrase is None:
-                raise BackupError(f"{path} is encrypted: give its passphrase (--passphrase-file)")
-            source = io.BufferedReader(DecryptingReader(raw, passphrase), 1 << 16)
-        manifest = None
-        try:
-            with tarfile.open(fileobj=source, mode="r|gz") as tar:
-                for member in tar:
-                    name = member.name
-                    parts = Path(name).parts
-                    if not member.isfile() or Path(name).is_absolute() or ".." in parts:
-                        raise BackupError(f"{path}: unexpected entry {name!r} in the backup")
-                    data = tar.extractfile(member)
-                    if name == "manifest.json":
-                        manifest = json.loads(data.read())
-                        continue
-                    target = into / name
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    with open(target, "wb") as fh:
-                        shutil.copyfileobj(data, fh)
-        except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
-            raise BackupError(f"{path}: the backup is damaged ({exc})") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise BackupError(f"{path}: the backup has no readable manifest")
-    for name, digest in manifest.get("sha256", {}).items():
-        if not isinstance(name, str) or Path(name).is_absolute() or ".." in Path(name).parts:
-            raise BackupError(f"{path}: unexpected entry {name!r} in the backup's manifest")
-        target = into / name
-        if not target.is_file() or _sha256(target) != digest:
-            raise BackupError(f"{path}: {name} is missing or damaged in the backup")
-    return manifest
-
-
-def _copy_into_live(restored: Path, live: Path) -> None:
-    """Write ``restored`` into the live database file through the backup API."""
-    src = sqlite3.connect(str(restored))
-    try:
-        dst = sqlite3.connect(str(live), timeout=60)
-        try:
-            live_size = dst.execute("PRAGMA page_size").fetchone()[0]
-            if src.execute("PRAGMA page_size").fetchone()[0] != live_size and live.stat().st_size > 0:
-                src.execute(f"PRAGMA page_size = {int(live_size)}")
-                src.execute("VACUUM")  # WAL databases only accept a copy with their own page size
-            src.backup(dst)
-            dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            dst.close()
-    finally:
-        src.close()
-
-
-def restore_backup(path: Path, data_dir: Path, *, passphrase: str | None = None) -> BackupSummary:
-    """Restore the backup at ``path`` into ``data_dir`` (safety copy of the current database first)."""
-    path, data_dir = Path(path), Path(data_dir)
-    kind = backup_kind(path)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    summary = BackupSummary(path=path, encrypted=kind == "encrypted")
-    stamp = _now_stamp()
-    work = Path(tempfile.mkdtemp(prefix=".restore-", dir=data_dir))
-    try:
-        if kind == "sqlite":
-            shutil.copyfile(path, work / DB_NAME)
-            manifest: dict = {}
-        else:
-            manifest = _extract(path, kind, passphrase, work)
-        restored = work / DB_NAME
-        try:
-            check = sqlite3.connect(str(restored))
-            try:
-                verdict = check.execute("PRAGMA integrity_check").fetchone()[0]
-            finally:
-                check.close()
-        except sqlite3.Error as exc:
-            raise BackupError(f"{path}: the database in the backup cannot be read ({exc})") from None
-        if verdict != "ok":
-            raise BackupError(f"{path}: the database in the backup fails SQLite's check: {verdict}")
-        live = data_dir / DB_NAME
-        if live.is_file() and live.stat().st_size > 0:
-            summary.safety_copy = data_dir / f"{DB_NAME}.before-restore-{stamp}"
-            snapshot_database(live, summary.safety_copy)
-        try:
-            _copy_into_live(restored, live)
-        except sqlite3.Error as exc:
-            raise BackupError(f"cannot write the restored database into {live}: {exc}") from None
-        _migrate(live)
-        summary.tables = table_counts(live)
-        for rel in sorted(n[len("files/"):] for n in manifest.get("sha256", {}) if n.startswith("files/")):
-            _restore_file(work / "files" / rel, data_dir / rel, stamp)
-            summary.files.append(rel)
-        configs = sorted((work / "config").glob("*")) if (work / "config").is_dir() else []
-        for cfg in configs:
-            dest = data_dir / "restored-config" / cfg.name
-            dest.parent.mkdir(exist_ok=True)
-            shutil.copyfile(cfg, dest)
-            os.chmod(dest, 0o600)
-            summary.config_copy = dest
-        _match_owner(data_dir, [live, *(data_dir / f for f in summary.files),
-                                *([summary.safety_copy] if summary.safety_copy else []),
-                                *([summary.config_copy.parent, summary.config_copy] if summary.config_copy else [])])
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    log.info("restored %s into %s", path, data_dir)
-    return summary
-
-
-def _migrate(live: Path) -> None:
-    """Bring a restored database up to this version's migrations."""
-    from appliance.store import db as store_db
-
-    try:
-        store_db.connect(live).conn.close()
-    except sqlite3.Error as exc:
-        raise BackupError(f"the restored database could not be migrated: {exc}") from None
-
-
-def _restore_file(src: Path, dest: Path, stamp: str) -> None:
-    """Put one data file back; a different existing file is kept aside first."""
-    if dest.is_file():
-        if _sha256(dest) == _sha256(src):
-            return
-        dest.rename(dest.with_name(f"{dest.name}.before-restore-{stamp}"))
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, dest)
-    os.chmod(dest, 0o600)
-
-
-def _match_owner(data_dir: Path, paths: list[Path]) -> None:
-    """When run as root, give restored files to the owner of the data directory."""
-    if os.geteuid() != 0:
-        return
-    st = data_dir.stat()
-    for p in paths:
-        for q in (p, Path(f"{p}-wal"), Path(f"{p}-shm")):
-            if q.exists():
-                os.chown(q, st.st_uid, st.st_gid)
+        return getattr(restore, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

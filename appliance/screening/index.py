@@ -217,6 +217,7 @@ def add_entries(db, list_name: str, entries: Iterable[Any], *, update_df: bool =
     entry_rows, doc_rows, name_rows, posting_rows = [], [], [], []
 
     def flush():
+        """Write the batched rows."""
         vocab.flush()
         conn.executemany(
             "INSERT OR REPLACE INTO screening_entries (list_name, entry_id, features) VALUES (?, ?, ?)", entry_rows)

@@ -149,6 +149,7 @@ def match_watchlists(conn, query: QueryDocument, *, today: dt.date, max_candidat
         candidates, df_of = find_candidates(conn, qform.tokens, qform.truncated, max_candidates, years)
 
     def common(token: str) -> bool:
+        """True for a very common name part (list frequency or the common-names table)."""
         return is_common(token, df_of.get(token, 0), total)
 
     by_entry: dict[tuple[str, str], list[Candidate]] = {}

@@ -103,19 +103,22 @@ def find_candidates(conn, tokens: list[str], truncated: bool, max_candidates: in
     usable = sorted((i for i, s in enumerate(sizes) if 0 < s <= cap), key=lambda i: sizes[i])
     very_common = sorted((i for i, s in enumerate(sizes) if s > cap), key=lambda i: sizes[i])
     need = 1 if len(tokens) == 1 else 2
-    if birth_years:
-        y_lo, y_hi = min(birth_years) - 1, max(birth_years) + 1
+    years = sorted(set(birth_years or []))[:2]
+    if years:
+        fits = " OR ".join("(p.yob_lo - 1 <= ? AND p.yob_hi + 1 >= ?)" for _ in years)
+        tight = " OR ".join("(p.yob_lo <= ? AND p.yob_hi >= ? AND p.yob_hi - p.yob_lo <= 2)" for _ in years)
+        year_params = [y for y in years for _ in (0, 1)]
     else:
-        y_lo, y_hi = 0, 9999
+        fits, tight, year_params = "1", "0", []
     if usable:
         pairs = [(tid, i) for i in usable for tid in matches[i]]
         sql = (
             f"WITH q(token_id, qi) AS (VALUES {','.join('(?,?)' * 1 for _ in pairs)})"
-            " SELECT p.name_id, COUNT(DISTINCT q.qi) AS h, MAX(p.yob_hi >= ? AND p.yob_lo <= ?) AS d"
+            f" SELECT p.name_id, COUNT(DISTINCT q.qi) AS h, MAX(({fits}) + 2 * ({tight})) AS d"
             " FROM q JOIN screening_postings p ON p.token_id = q.token_id"
             " GROUP BY p.name_id HAVING h >= ? ORDER BY h DESC, d DESC LIMIT ?"
         )
-        params = [x for pair in pairs for x in pair] + [y_lo, y_hi, max(1, need - len(very_common)), max_candidates]
+        params = [x for pair in pairs for x in pair] + year_params * 2 + [max(1, need - len(very_common)), max_candidates]
         ranked = conn.execute(sql, params).fetchall()
     elif len(very_common) >= 2:
         # nothing but very common parts: names must hold the two least common together and, as
@@ -125,9 +128,9 @@ def find_candidates(conn, tokens: list[str], truncated: bool, max_candidates: in
         sql = (
             f"SELECT pa.name_id, 2, 1 FROM screening_postings pa JOIN screening_postings pb"
             f" ON pb.name_id = pa.name_id AND pb.token_id IN ({','.join('?' * len(ids_b))})"
-            f" WHERE pa.token_id IN ({','.join('?' * len(ids_a))}) AND pa.yob_hi >= ? AND pa.yob_lo <= ? LIMIT ?"
+            f" WHERE pa.token_id IN ({','.join('?' * len(ids_a))}) AND ({fits.replace('p.', 'pa.')}) LIMIT ?"
         )
-        ranked = conn.execute(sql, (*ids_b, *ids_a, y_lo, y_hi, max_candidates)).fetchall()
+        ranked = conn.execute(sql, (*ids_b, *ids_a, *year_params, max_candidates)).fetchall()
     else:
         ranked = []
     if not ranked:

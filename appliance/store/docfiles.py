@@ -123,7 +123,7 @@ def new_path(data_dir: str | Path, list_name: str) -> Path:
 class Builder:
     """Bulk-build a list file: stage rows unsorted, then one sorted insert into the keyed table."""
 
-    def __init__(self, path: Path, hasher: Hasher, *, cache_mb: int = 64):
+    def __init__(self, path: Path, hasher: Hasher, *, cache_mb: int = 64, stage: bool = True):
         self.path = path
         self.hasher = hasher
         self.stage_path = path.with_name(path.name + ".stage")
@@ -136,12 +136,56 @@ class Builder:
         c.execute("PRAGMA threads = 2")  # the sorter may use a helper thread
         c.execute(DOCS_DDL)
         c.execute(META_DDL)
-        c.execute("ATTACH DATABASE ? AS stage", (str(self.stage_path),))
-        c.execute("PRAGMA stage.journal_mode = OFF")
-        c.execute("PRAGMA stage.synchronous = OFF")
-        c.execute("CREATE TABLE stage.rows (state, num, pfx, kind, info, ref, tail)")
-        c.execute("BEGIN")
         self.staged = 0
+        self.sorted = not stage
+        self._codes: tuple[dict, dict, dict] = ({}, {}, {})
+        if stage:
+            c.execute("ATTACH DATABASE ? AS stage", (str(self.stage_path),))
+            c.execute("PRAGMA stage.journal_mode = OFF")
+            c.execute("PRAGMA stage.synchronous = OFF")
+            c.execute("CREATE TABLE stage.rows (state, num, pfx, kind, info, ref, tail)")
+        c.execute("BEGIN")
+
+    def add_fast(self, found: list, has_ref: bool, states: dict) -> None:
+        """Stage a chunk parsed by ``documents_fast.FAST_LINE`` (values already validated).
+
+        One list comprehension per chunk makes the key rows of numbers up to nine characters
+        (the prefix/rest split and the integer test were done by the regular expression);
+        longer numbers and keyed-hash lists go through :func:`key_rows`.
+        """
+        sc, tc, infos = self._codes
+        plain = self.hasher.key is None
+        while plain:
+            try:
+                if has_ref:
+                    rows = [(sc[s], int(d) if d else o, p, tc[t], infos[x], r or None)
+                            for s, t, p, d, o, n, x, r in found if not n]
+                    sql = "INSERT INTO stage.rows (state, num, pfx, kind, info, ref) VALUES (?,?,?,?,?,?)"
+                else:
+                    rows = [(sc[s], int(d) if d else o, p, tc[t], infos[x]) for s, t, p, d, o, n, x, r in found if not n]
+                    sql = "INSERT INTO stage.rows (state, num, pfx, kind, info) VALUES (?,?,?,?,?)"
+                break
+            except KeyError:
+                self._learn(found, states)
+        else:
+            rows = ()
+        if rows:
+            self.conn.executemany(sql, rows)
+            self.staged += len(rows)
+        if len(rows) != len(found):
+            self.add([(states[s], t, n or (p + d + o), *x.split(","), r or None)
+                      for s, t, p, d, o, n, x, r in found if n or not plain])
+
+    def _learn(self, found: list, states: dict) -> None:
+        sc, tc, infos = self._codes
+        for s, t, _p, _d, _o, _n, x, _r in found:
+            if s not in sc:
+                sc[s] = state_code(states[s])
+            if t not in tc:
+                tc[t] = type_code(t) * 2
+            if x not in infos:
+                status, _, day = x.partition(",")
+                infos[x] = pack_info(status, day or None)
 
     def add(self, records: Iterable[tuple]) -> None:
         """Stage (state, type, number, status, reported_on, reference) tuples."""
@@ -169,16 +213,45 @@ class Builder:
             self.staged += len(full)
             full.clear()
 
+    def sort(self) -> None:
+        """Insert the staged rows into the keyed table in key order (a later row for a key wins)."""
+        c = self.conn
+        if not self.sorted:
+            c.execute(
+                "INSERT OR REPLACE INTO docs SELECT state, num, pfx, kind, info, ref, tail FROM stage.rows"
+                " ORDER BY state, num, pfx, kind, rowid"
+            )
+            c.execute("COMMIT")
+            c.execute("DETACH DATABASE stage")
+            _unlink(self.stage_path)
+            self.sorted = True
+        elif c.in_transaction:
+            c.execute("COMMIT")
+
+    def merge(self, parts: list[Path]) -> None:
+        """Fill the (unstaged) keyed table from sorted part files, merging them in key order.
+
+        Parts are in input order; SQLite's UNION ALL merge yields the left row first on equal
+        keys, so with INSERT OR REPLACE the row of the later part wins, as in a serial import.
+        """
+        c = self.conn
+        if c.in_transaction:
+            c.execute("COMMIT")
+        names = []
+        for i, part in enumerate(parts):
+            c.execute(f"ATTACH DATABASE ? AS p{i}", (str(part),))
+            names.append(f"p{i}.docs")
+        c.execute("BEGIN")
+        union = " UNION ALL ".join(f"SELECT state, num, pfx, kind, info, ref, tail FROM {n}" for n in names)
+        c.execute(f"INSERT OR REPLACE INTO docs SELECT * FROM ({union} ORDER BY 1, 2, 3, 4)")
+        c.execute("COMMIT")
+        for i in range(len(parts)):
+            c.execute(f"DETACH DATABASE p{i}")
+
     def finish(self, meta: dict) -> tuple[Path, int]:
         """Sort into the keyed table, write meta, fsync, rename; return (final path, records)."""
         c = self.conn
-        c.execute(
-            "INSERT OR REPLACE INTO docs SELECT state, num, pfx, kind, info, ref, tail FROM stage.rows"
-            " ORDER BY state, num, pfx, kind, rowid"
-        )
-        c.execute("COMMIT")
-        c.execute("DETACH DATABASE stage")
-        _unlink(self.stage_path)
+        self.sort()
         records = c.execute("SELECT count(*) FROM docs WHERE kind % 2 = 0").fetchone()[0]
         meta = {**meta, "documents": str(records), "hashed": "1" if self.hasher.hashed else "0"}
         c.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in meta.items() if v is not None])
@@ -199,6 +272,167 @@ class Builder:
             pass
         _unlink(self.stage_path)
         _unlink(self.path)
+
+
+#: inputs smaller than this are read in the importing process (starting workers costs ~0.3 s)
+PARALLEL_MIN_BYTES = 32 << 20
+MAX_WORKERS = 4
+
+
+def default_workers() -> int:
+    """Processes for a bulk load: the CPUs this process may use, at most :data:`MAX_WORKERS`."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(MAX_WORKERS, cpus))
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the importing process dies (a SIGKILLed import)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
+def fill(builder: "Builder", scanner, segments: list) -> None:
+    """Stage every batch of ``scanner`` over ``segments`` into ``builder``."""
+    states = scanner.states
+    for batch in scanner.batches(segments):
+        if batch[0] == "fast":
+            builder.add_fast(batch[1], batch[2], states)
+        else:
+            builder.add(batch[1])
+
+
+def build_part(path: str, segments: list, key: bytes | None, max_errors: int | None, counter, index: int, pipe) -> None:
+    """Worker process: read ``segments``, build a sorted part file at ``path``, report through ``pipe``."""
+    from ..lists.errors import FileFormatError
+    from ..lists.importers.documents_fast import ChunkScanner, NeedsCsvModule
+
+    _die_with_parent()
+
+    def progress(nbytes: int) -> None:
+        counter[index] += nbytes
+
+    scanner = ChunkScanner(max_errors, progress)
+    builder = None
+    try:
+        builder = Builder(Path(path), Hasher(key))
+        fill(builder, scanner, segments)
+        if scanner.too_many:
+            builder.abort()
+        else:
+            builder.sort()
+            builder.conn.close()
+        pipe.send({"rejected": scanner.rejected, "too_many": scanner.too_many})
+    except NeedsCsvModule:
+        builder.abort()
+        pipe.send({"csv": True})
+    except FileFormatError as exc:
+        builder.abort()
+        pipe.send({"format_error": (exc.file, exc.line, exc.reason)})
+    except BaseException as exc:  # reported to the importing process, which raises it
+        if builder is not None:
+            builder.abort()
+        pipe.send({"error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        pipe.close()
+
+
+def build_from_csv(path: Path, files: list, hasher: Hasher, *, max_errors: int | None = None,
+                   progress=None, workers: int | None = None) -> tuple["Builder", list, bool]:
+    """Bulk-build a list file from documents-csv ``files``: (builder ready to finish, rejected, too many).
+
+    Inputs of :data:`PARALLEL_MIN_BYTES` or more are cut into one contiguous range per worker
+    process; each worker parses, keys, stages and sorts its range into a part file, and the
+    parts are merged in key order into ``path``. Smaller inputs are built in this process.
+    Raises ``NeedsCsvModule`` when the files need the csv module (quoted fields).
+    """
+    from ..lists.importers.documents_fast import ChunkScanner, NeedsCsvModule, split_ranges
+
+    workers = default_workers() if workers is None else max(1, workers)
+    total = sum(Path(f).stat().st_size for f in files)
+    if workers == 1 or total < PARALLEL_MIN_BYTES:
+        builder = Builder(path, hasher)
+        try:
+            scanner = ChunkScanner(max_errors, progress)
+            fill(builder, scanner, [(Path(f), 0, Path(f).stat().st_size) for f in files])
+        except BaseException:
+            builder.abort()
+            raise
+        return builder, scanner.rejected, scanner.too_many
+    return _parallel(path, files, hasher, max_errors, progress, workers, split_ranges, NeedsCsvModule)
+
+
+def _parallel(path, files, hasher, max_errors, progress, workers, split_ranges, needs_csv):
+    import multiprocessing
+    import time
+
+    ctx = multiprocessing.get_context("fork")  # forkserver/spawn would re-run the caller's __main__
+    ranges = split_ranges([Path(f) for f in files], workers)
+    counter = ctx.Array("q", len(ranges), lock=False)
+    parts = [path.with_name(f"{path.name}.p{i}") for i in range(len(ranges))]
+    procs, pipes = [], []
+    try:
+        for i, segs in enumerate(ranges):
+            here, there = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=build_part, args=(str(parts[i]), segs, hasher.key, max_errors, counter, i, there),
+                               daemon=True)
+            proc.start()
+            there.close()
+            procs.append(proc)
+            pipes.append(here)
+        results: list = [None] * len(procs)
+        shown = 0
+        while any(r is None for r in results):
+            for i, pipe in enumerate(pipes):
+                if results[i] is None and pipe.poll(0.05 / len(pipes)):
+                    try:
+                        results[i] = pipe.recv()
+                    except EOFError:
+                        results[i] = {"error": f"worker {i} died (exit status {procs[i].exitcode})"}
+                elif results[i] is None and not procs[i].is_alive() and not pipe.poll(0):
+                    results[i] = {"error": f"worker {i} died (exit status {procs[i].exitcode})"}
+            done = sum(counter)
+            if progress is not None and done > shown:
+                progress(done - shown)
+                shown = done
+            time.sleep(0)
+        for proc in procs:
+            proc.join()
+        for r in results:
+            if "format_error" in r:
+                from ..lists.errors import FileFormatError
+
+                raise FileFormatError(*r["format_error"])
+            if "error" in r:
+                raise RuntimeError(f"bulk load worker failed: {r['error']}")
+        if any("csv" in r for r in results):
+            raise needs_csv(path.name)
+        rejected = [row for r in results for row in r["rejected"]]
+        too_many = any(r["too_many"] for r in results) or (max_errors is not None and len(rejected) > max_errors)
+        if too_many:
+            return None, rejected[: (max_errors or 0) + 1], True
+        builder = Builder(path, hasher, stage=False)
+        try:
+            builder.merge(parts)
+        except BaseException:
+            builder.abort()
+            raise
+        return builder, rejected, False
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+        for part in parts:
+            _unlink(part)
+            _unlink(part.with_name(part.name + ".stage"))
 
 
 def _unlink(path: Path) -> None:

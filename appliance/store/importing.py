@@ -48,13 +48,39 @@ def _guarded(items: Iterable, errors: list, max_errors: int):
         raise TooManyErrors(list(errors), max_errors)
 
 
+def _bulk(reader, path: Path, hasher, errors: list, max_errors: int, progress, workers):
+    """Bulk-build a documents list file with the chunked reader; None when the csv module is needed."""
+    from ..lists.importers.documents_fast import NeedsCsvModule, absolute_lines
+
+    for f in reader.files:
+        reader.open_binary(f).close()  # a missing or unreadable file is a FileFormatError
+    try:
+        builder, rejected, too_many = docfiles.build_from_csv(path, reader.files, hasher, max_errors=max_errors,
+                                                             progress=progress, workers=workers)
+    except NeedsCsvModule:
+        log.debug("quoted fields: reading %s with the csv module", reader.source)
+        return None
+    bases: dict = {}
+    for file, start, line, reason in rejected:
+        if (file, start) not in bases:
+            bases[(file, start)] = absolute_lines(Path(file), start) if start else 0
+        errors.append(RejectedRow(Path(file).name, bases[(file, start)] + line, reason))
+    if too_many:
+        if builder is not None:
+            builder.abort()
+        raise TooManyErrors(list(errors), max_errors)
+    return builder
+
+
 def import_list(db, name: str, format: str, files: Iterable[str | Path], *, max_errors: int = 0,
                 progress: Callable[[int], None] | None = None, hashing: bool | None = None,
-                version: str | None = None, on_total: Callable[[int], None] | None = None) -> ImportReport:
+                version: str | None = None, on_total: Callable[[int], None] | None = None,
+                workers: int | None = None) -> ImportReport:
     """Replace list ``name`` with the contents of ``files`` read as ``format``; nothing changes on error.
 
     Up to ``max_errors`` bad rows are skipped (and reported); one more aborts the import.
-    The previous version stays in force until the new one commits.
+    The previous version stays in force until the new one commits. ``workers``: processes for a
+    large documents list (default: the usable CPUs, at most four).
     """
     started = time.monotonic()
     kind = kind_of(format)
@@ -81,14 +107,19 @@ def import_list(db, name: str, format: str, files: Iterable[str | Path], *, max_
         records = len(entries)
     else:
         hashed = hashing_default(db) if hashing is None else hashing
-        builder = docfiles.Builder(docfiles.new_path(data_dir, name), hasher_for(data_dir, hashed, create=True))
+        hasher = hasher_for(data_dir, hashed, create=True)
+        path = docfiles.new_path(data_dir, name)
+        builder = _bulk(reader, path, hasher, errors, max_errors, progress, workers)
         try:
-            builder.add(reader.rows())
+            if builder is None:  # quoted fields: the csv module's reader, in this process
+                builder = docfiles.Builder(path, hasher)
+                builder.add(reader.rows())
             if len(errors) > max_errors:  # pragma: no cover (the reader stops at the limit)
                 raise TooManyErrors(list(errors), max_errors)
             final, records = builder.finish({"list": name, "version": version or now_iso()})
         except BaseException:
-            builder.abort()
+            if builder is not None:
+                builder.abort()
             raise
         if records == 0:
             docfiles.remove_file(final)

@@ -141,7 +141,8 @@ def authenticate(db, username: str, password: str, *, max_failures: int, lockout
     user_id, pw_hash, disabled, failures, locked_until = row
     locked = parse_iso(locked_until)
     if locked and locked > now:
-        raise Locked("account locked after too many failed logins; try again later", code="account_locked", locked_until=iso(locked))
+        raise Locked(f"account locked after too many failed logins; try again in {_minutes(locked - now)} "
+                     "or ask an administrator to unlock it", code="account_locked", locked_until=iso(locked))
     try:
         _hasher.verify(pw_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
@@ -149,7 +150,8 @@ def authenticate(db, username: str, password: str, *, max_failures: int, lockout
         if failures >= max_failures:
             until = now + dt.timedelta(minutes=lockout_minutes)
             db.execute("UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?", [failures, iso(until), user_id])
-            raise Locked("too many failed logins: account locked", code="account_locked", locked_until=iso(until)) from None
+            raise Locked(f"too many failed logins: account locked for {_minutes(until - now)} "
+                         "(an administrator can unlock it)", code="account_locked", locked_until=iso(until)) from None
         db.execute("UPDATE users SET failed_logins = ?, locked_until = NULL WHERE id = ?", [failures, user_id])
         raise Unauthorized("wrong user name or password", code="bad_credentials") from None
     if disabled:
@@ -158,6 +160,12 @@ def authenticate(db, username: str, password: str, *, max_failures: int, lockout
         db.execute("UPDATE users SET password_hash = ? WHERE id = ?", [hash_password(password), user_id])
     db.execute("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE id = ?", [iso(now), user_id])
     return get_user(db, user_id)
+
+
+def _minutes(delta: dt.timedelta) -> str:
+    """A lockout's remaining time in words (whole minutes, at least one)."""
+    n = max(1, int(-(-delta.total_seconds() // 60)))
+    return f"{n} minute{'s' if n != 1 else ''}"
 
 
 # -- API tokens ---------------------------------------------------------------------------

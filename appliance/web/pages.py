@@ -114,7 +114,11 @@ def booth_index():
 @require("booth")
 def booth(lane: str):
     """The booth screen of one lane: live verdict, document, hit card, dispositions, manual entry."""
+    from .system import lanes
+
     valid_lane(lane)
+    if lane not in {x["name"] for x in lanes(ctx())}:
+        return render_template("booth_index.html", lanes=[x["name"] for x in lanes(ctx())], unknown=lane), 404
     sec = ctx().config["security"]
     return render_template("booth.html", lane=lane, max_days=int(sec["suppression_max_days"]))
 

@@ -44,6 +44,16 @@ def _ymd(raw: str) -> tuple[int, int, int] | None:
     return int(raw[0:2]), int(raw[2:4]), int(raw[4:6])
 
 
+def _date_parts(raw: str) -> tuple[int, int, int] | DateRead:
+    """(YY, MM, DD) of a plausible date field, else the DateRead that explains why it is not one."""
+    parts = _ymd(raw)
+    if parts is None:
+        return DateRead(None, _shape_problem(raw))
+    if not (1 <= parts[1] <= 12 and 1 <= parts[2] <= 31):
+        return DateRead(None, "impossible")
+    return parts
+
+
 def _shape_problem(raw: str) -> str | None:
     """Classify a date field that is not six digits."""
     if raw == "<" * len(raw):
@@ -63,12 +73,10 @@ def _make(year: int, month: int, day: int) -> DateRead:
 
 def resolve_birth(raw: str, today: _dt.date) -> DateRead:
     """Resolve a YYMMDD birth date: the latest century that puts it on or before ``today``."""
-    parts = _ymd(raw)
-    if parts is None:
-        return DateRead(None, _shape_problem(raw))
+    parts = _date_parts(raw)
+    if isinstance(parts, DateRead):
+        return parts
     yy, mm, dd = parts
-    if not (1 <= mm <= 12 and 1 <= dd <= 31):
-        return DateRead(None, "impossible")
     base = today.year // 100 * 100
     year = base + yy
     if (year, mm, dd) > (today.year, today.month, today.day):
@@ -78,12 +86,10 @@ def resolve_birth(raw: str, today: _dt.date) -> DateRead:
 
 def resolve_expiry(raw: str, today: _dt.date, ahead_years: int = 20) -> DateRead:
     """Resolve a YYMMDD expiry date: the latest century at most ``ahead_years`` ahead."""
-    parts = _ymd(raw)
-    if parts is None:
-        return DateRead(None, _shape_problem(raw))
+    parts = _date_parts(raw)
+    if isinstance(parts, DateRead):
+        return parts
     yy, mm, dd = parts
-    if not (1 <= mm <= 12 and 1 <= dd <= 31):
-        return DateRead(None, "impossible")
     base = today.year // 100 * 100
     limit = (today.year + ahead_years, today.month, today.day)
     year = base + 100 + yy

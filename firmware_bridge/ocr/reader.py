@@ -21,7 +21,8 @@ from . import preprocess as pp
 from . import region as rg
 from .loader import load
 from . import glyphs
-from .structure import LAYOUT, Candidate, ambiguous, candidates, evaluate, with_template
+from .fusion import with_template
+from .structure import LAYOUT, Candidate, ambiguous, candidates, evaluate
 from .tess import engine
 
 log = logging.getLogger(__name__)

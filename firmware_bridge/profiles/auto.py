@@ -60,7 +60,6 @@ class AutoDecoder(Decoder):
 
     def __init__(self, *, frame_timeout: float = 0.2):
         super().__init__(frame_timeout=frame_timeout)
-        self._buf = bytearray()
         self.inner: Decoder | None = None
 
     @property

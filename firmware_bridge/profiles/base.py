@@ -118,6 +118,8 @@ class Decoder:
         #: bytes thrown away outside any frame since the last good frame
         self.discarded = 0
         self.last_byte_at = 0.0
+        #: bytes received and not yet part of a finished frame (decoders that buffer use it)
+        self._buf = bytearray()
 
     @property
     def profile(self) -> str:
@@ -147,4 +149,4 @@ class Decoder:
     @property
     def pending(self) -> bool:
         """True while part of a frame is buffered."""
-        return False
+        return bool(self._buf)

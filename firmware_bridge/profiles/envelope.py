@@ -25,7 +25,6 @@ class EnvelopeDecoder(Decoder):
 
     def __init__(self, *, frame_timeout: float = 0.2):
         super().__init__(frame_timeout=frame_timeout)
-        self._buf = bytearray()
         self._in_frame = False
         self._skip_until: bytes | None = None
 

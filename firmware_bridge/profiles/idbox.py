@@ -53,15 +53,6 @@ class IDBoxDecoder(Decoder):
 
     name = NAME
 
-    def __init__(self, *, frame_timeout: float = 0.2):
-        super().__init__(frame_timeout=frame_timeout)
-        self._buf = bytearray()
-
-    @property
-    def pending(self) -> bool:
-        """True while part of a record is buffered."""
-        return bool(self._buf)
-
     def feed(self, data: bytes, now: float) -> list[Frame]:
         """Add bytes; return the MRZ records they complete."""
         self.last_byte_at = now

@@ -42,15 +42,6 @@ class RTEDecoder(Decoder):
 
     name = NAME
 
-    def __init__(self, *, frame_timeout: float = 0.2):
-        super().__init__(frame_timeout=frame_timeout)
-        self._buf = bytearray()
-
-    @property
-    def pending(self) -> bool:
-        """True while a frame has started."""
-        return bool(self._buf)
-
     def feed(self, data: bytes, now: float) -> list[Frame]:
         """Add bytes; return the frames completed by their BCC byte."""
         self.last_byte_at = now

@@ -161,6 +161,10 @@ def _loop(db, data_dir, settings: SyncSettings, stop: threading.Event, session: 
         except SyncError as exc:
             log.error("sync failed: %s", exc)
             wait = settings.interval_seconds
+        except Exception as exc:  # e.g. the box database busy or full: the loop must live on
+            log.error("sync failed unexpectedly (%s); trying again in %s s", type(exc).__name__, settings.interval_seconds)
+            log.debug("sync failure", exc_info=True)
+            wait = settings.interval_seconds
         deadline = time.monotonic() + wait
         next_hit_try = 0.0
         while not stop.is_set() and time.monotonic() < deadline:
@@ -176,4 +180,8 @@ def _loop(db, data_dir, settings: SyncSettings, stop: threading.Event, session: 
                     next_hit_try = time.monotonic() + min(backoff(failures + 1, settings), 60.0)
                 except SyncError as exc:
                     log.error("pushing hits failed: %s", exc)
+                    next_hit_try = time.monotonic() + 60.0
+                except Exception as exc:  # as above: log, wait, go on
+                    log.error("pushing hits failed unexpectedly (%s)", type(exc).__name__)
+                    log.debug("hit push failure", exc_info=True)
                     next_hit_try = time.monotonic() + 60.0

@@ -74,6 +74,13 @@ def _verified_index(db, session: HubSession) -> dict:
 def download(session: HubSession, data_dir: Path, sha256: str, size: int) -> bytes:
     """Fetch a payload into ``<data_dir>/sync/downloads`` resuming a partial file; verify size and hash."""
     folder = Path(data_dir) / "sync" / "downloads"
+    try:
+        return _download(session, folder, sha256, size)
+    except OSError as exc:  # disk full, read-only or unwritable data directory: say so, keep what we have
+        raise SyncError(f"cannot store the list download in {folder}: {exc.strerror or exc}") from None
+
+
+def _download(session: HubSession, folder: Path, sha256: str, size: int) -> bytes:
     folder.mkdir(parents=True, exist_ok=True)
     part = folder / f"{sha256}.part"
     for other in folder.glob("*.part"):  # partial downloads of superseded payloads

@@ -1,7 +1,8 @@
-"""A small real HTTP server standing in for the appliance's scan API in delivery tests.
+"""A scripted HTTP server for the delivery cases the real appliance cannot produce on demand.
 
 It implements the contract's idempotency (201 for a new read_id, 200 for a repeat) and
-can be told to fail the next requests with given status codes.
+can be told to fail the next requests with given status codes (a lost answer: stored,
+then 500). Delivery through the real appliance is in ``test_delivery_appliance.py``.
 """
 
 from __future__ import annotations

@@ -268,6 +268,8 @@ def test_watch_moves_every_file_and_never_loses_one(env, tmp_path):
     failed = sorted(p.name for p in (inbox / "failed").iterdir())
     assert failed == ["broken.png", "broken.png.reason.txt", "notes.txt", "notes.txt.reason.txt"]
     assert "not an image" in (inbox / "failed" / "notes.txt.reason.txt").read_text()
+    r = bridge("watch", str(tmp_path / "inbx"), "--lane", "desk", "--stdout", "--once", env=env)
+    assert r.returncode == 1 and "no such folder" in r.stderr and not (tmp_path / "inbx").exists()
 
 
 def test_queue_command_shows_the_queue(env):

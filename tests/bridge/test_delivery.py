@@ -1,4 +1,10 @@
-"""Delivery through the on-disk queue to a real HTTP server: in order, nothing lost, nothing twice."""
+"""Delivery units against a scripted HTTP server, for answers the real appliance cannot be made to give.
+
+A lost answer (stored, then 500), a scripted 422/409/401 sequence, status reports of any
+lane object: these need :class:`ApplianceStub`. Everything the real appliance can do
+(down then up, bridge restart, repeated read_id, wrong token) is tested against it in
+``test_delivery_appliance.py``.
+"""
 
 from __future__ import annotations
 
@@ -26,26 +32,6 @@ def stub():
     s = ApplianceStub(free_port())
     yield s
     s.stop()
-
-
-def test_appliance_down_then_up_delivers_everything_once_in_order(tmp_path, stub):
-    queue = DeliveryQueue(tmp_path / "q", max_items=1000)
-    deliverer = Deliverer(queue, stub.url, "bridge-secret", max_backoff=0.2).start()
-    reads = [fake_read(i) for i in range(40)]
-    for read in reads[:25]:
-        deliverer(read)
-    assert wait_until(lambda: queue.peek(1) and queue.peek(1)[0][2] >= 2)  # tried, refused connection
-    assert len(queue) == 25
-    stub.start()
-    for read in reads[25:]:
-        deliverer(read)
-    assert deliverer.drain(20)
-    deliverer.stop()
-    assert [s["read_id"] for s in stub.scans] == [r["read_id"] for r in reads]
-    assert stub.scans[0] == {
-        "lane": "booth1", "mrz": "LINE00000", "source": "serial", "read_id": reads[0]["read_id"], "profile": "lines",
-    }
-    assert stub.idempotency_keys == stub.attempts
 
 
 def test_a_lost_answer_is_retried_with_the_same_key_and_stored_once(tmp_path, stub):
@@ -79,17 +65,6 @@ def test_refused_reads_are_set_aside_and_409_counts_as_delivered(tmp_path, stub)
     assert stats["rejected"] == 1 and stats["rejected_reasons"][0]["status_code"] == 422
     assert deliverer.rejected == 1
     assert queue.requeue_rejected() == 1 and len(queue) == 1
-
-
-def test_wrong_token_keeps_reads_queued(tmp_path, stub):
-    stub.start()
-    queue = DeliveryQueue(tmp_path / "q")
-    deliverer = Deliverer(queue, stub.url, "wrong", max_backoff=0.1).start()
-    deliverer(fake_read(1))
-    assert wait_until(lambda: queue.peek(1)[0][2] >= 2)
-    deliverer.stop()
-    assert len(queue) == 1 and stub.scans == []
-    assert "401" in deliverer.last_error
 
 
 def test_queue_survives_a_restart_and_is_bounded(tmp_path, stub):
@@ -152,36 +127,13 @@ def test_stdout_sink_prints_one_flushed_json_line_per_read(capsys):
     assert json.loads(capsys.readouterr().out.strip()) == {"lane": "a", "mrz": "X\nY"}
 
 
-def test_bridge_from_configuration_delivers_scans_end_to_end(tmp_path, data_dir, documents, scanner_factory, stub):
-    scanner = scanner_factory("access-is")
-    token_file = tmp_path / "token"
-    token_file.write_text("bridge-secret\n")
-    config = load_config(
-        overrides={
-            "bridge": {"appliance_url": stub.url, "token_file": str(token_file), "queue_dir": str(tmp_path / "bq")},
-            "lanes": {"north": {"port": scanner.path, "profile": "auto"}},
-        }
-    )
-    bridge = Bridge(config, lanes=config.lanes).start()
-    try:
-        assert bridge.runners[0].wait_for_state("connected")
-        for doc in documents[:3]:
-            scanner.send(doc)  # appliance still down: reads wait on disk
-        assert wait_until(lambda: len(bridge.deliverer.queue) == 3)
-        stub.start()
-        for doc in documents[3:6]:
-            scanner.send(doc)
-        assert wait_until(lambda: len(stub.scans) == 6, timeout=20)
-        assert wait_until(lambda: any(b["state"] == "connected" for _, b in stub.status_reports), timeout=20)
-    finally:
-        bridge.stop()
-    assert [s["mrz"] for s in stub.scans] == documents[:6]
-    assert {s["lane"] for s in stub.scans} == {"north"}
-
-
 def test_bridge_without_token_says_what_to_do(data_dir):
     config = load_config(overrides={"lanes": {"a": {"port": "loop://"}}})
     with pytest.raises(DeliveryError, match="bridge.token_file"):
+        Bridge(config, lanes=config.lanes)
+    config = load_config(overrides={"bridge": {"token": "t", "appliance_url": "appliance.local:8080"},
+                                    "lanes": {"a": {"port": "loop://"}}})
+    with pytest.raises(DeliveryError, match="bridge.appliance_url"):
         Bridge(config, lanes=config.lanes)
 
 

@@ -1,15 +1,30 @@
-"""Online backups and restores, plain and encrypted, through the ``appliance`` command."""
+"""Online backups and restores, plain and encrypted, through the ``appliance`` command.
+
+The second half covers documents lists: one consistent cut with the database, atomic
+restore, the hash key and ``--without-lists``.
+"""
 
 from __future__ import annotations
 
+import gzip
+import io
+import json
 import os
 import sqlite3
+import tarfile
+import threading
 import time
 
 import pytest
 
+from appliance.lists.model import DocumentRecord
+from appliance.ops import backup as backup_mod
 from appliance.ops.backup import create_backup, restore_backup
 from appliance.ops.errors import BackupError, PassphraseError
+from appliance.store.changes import apply_changes
+from appliance.store.db import connect
+from appliance.store.documents import check
+from appliance.store.lists import list_lists
 from appliance.web.audit import HEAD_FILE, AuditLog, load_key
 
 from .conftest import run_appliance
@@ -218,3 +233,274 @@ def test_crafted_archive_cannot_write_outside_the_data_directory(tmp_path):
     with pytest.raises(BackupError, match="unexpected entry"):
         restore_backup(evil, tmp_path / "box" / "data")
     assert not (tmp_path / "box" / "outside.txt").exists()
+
+
+# ---------------------------------------------------------------- documents lists
+
+
+def rec(number: str) -> DocumentRecord:
+    """A fictitious stolen Utopian passport."""
+    return DocumentRecord("UTO", "P", number, "stolen", "2024-01-02", None)
+
+
+def numbers(prefix: str, n: int) -> list[str]:
+    return [f"{prefix}{i:07d}" for i in range(1, n + 1)]
+
+
+def put(data_dir, version: str, nums, *, full=True, hashing=None) -> dict:
+    """Apply a snapshot (or change set) of the list ``sltd`` the way the sync client does."""
+    db = connect(data_dir / "appliance.db")
+    try:
+        return apply_changes(db, "sltd", kind="documents", version=version, upserts=[rec(x) for x in nums],
+                             full=full, source="test", format="documents-csv", hashing=hashing)
+    finally:
+        db.conn.close()
+
+
+def found(data_dir, number: str) -> bool:
+    """`appliance documents check` on the box (exit 0 found, 1 not found; anything else fails)."""
+    out = run_appliance("documents", "check", "--state", "UTO", "--number", number, "--json", data_dir=data_dir)
+    assert out.returncode in (0, 1), out.stdout + out.stderr
+    return json.loads(out.stdout)["found"]
+
+
+def found_here(data_dir, number: str) -> bool:
+    """The same check in-process (for many numbers)."""
+    db = connect(data_dir / "appliance.db")
+    try:
+        return bool(check(db, "UTO", number, "P"))
+    finally:
+        db.conn.close()
+
+
+def shown(data_dir) -> dict:
+    """The `lists show --json` objects by name (in-process)."""
+    db = connect(data_dir / "appliance.db")
+    try:
+        return {d["name"]: d for d in list_lists(db)}
+    finally:
+        db.conn.close()
+
+
+def list_files(data_dir) -> list[str]:
+    return sorted(p.name for p in (data_dir / "lists").iterdir() if p.name.endswith(".db"))
+
+
+def test_backup_during_a_reimport_restores_the_committed_version(data_dir, tmp_path):
+    """A re-import building its file while the backup runs is not in it; the committed version is, whole."""
+    v1, v2 = numbers("A", 300), numbers("B", 300)
+    put(data_dir, "1", v1)
+    halfway, release = threading.Event(), threading.Event()
+
+    def slow_records():
+        for i, x in enumerate(v2):
+            if i == 150:
+                halfway.set()
+                release.wait(60)
+            yield rec(x)
+
+    errors = []
+
+    def reimport():
+        db = connect(data_dir / "appliance.db")
+        try:
+            apply_changes(db, "sltd", kind="documents", version="2", upserts=slow_records(), full=True)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            db.conn.close()
+
+    worker = threading.Thread(target=reimport)
+    worker.start()
+    try:
+        assert halfway.wait(30)
+        out = run_appliance("backup", str(tmp_path / "box.bak"), data_dir=data_dir)
+    finally:
+        release.set()
+        worker.join(60)
+    assert out.returncode == 0, out.stderr
+    assert "1 documents list (300 records)" in out.stdout
+    assert not errors and shown(data_dir)["sltd"]["version"] == "2"
+
+    fresh = tmp_path / "fresh"
+    out = run_appliance("restore", str(tmp_path / "box.bak"), data_dir=fresh)
+    assert out.returncode == 0, out.stderr
+    assert "1 documents list (300 records)" in out.stdout
+    assert found(fresh, v1[0]) and not found_here(fresh, v2[0])
+    assert all(found_here(fresh, x) for x in v1[::37]) and not any(found_here(fresh, x) for x in v2[::37])
+    assert (shown(fresh)["sltd"]["version"], shown(fresh)["sltd"]["documents"]) == ("1", 300)
+
+    # over the live box (now at version 2): its file is replaced, never overwritten in place
+    v2_file = list_files(data_dir)
+    out = run_appliance("restore", str(tmp_path / "box.bak"), data_dir=data_dir)
+    assert out.returncode == 0, out.stderr
+    assert found_here(data_dir, v1[-1]) and not found_here(data_dir, v2[-1])
+    assert len(list_files(data_dir)) == 1 and list_files(data_dir) != v2_file
+
+
+def test_backup_under_list_churn_is_one_consistent_version(data_dir, tmp_path):
+    """Change sets and snapshot switches during the backup: the restored list is exactly the version its row names."""
+    base = numbers("A", 200)
+    put(data_dir, "0", base)
+    stop = threading.Event()
+    applied = []
+
+    def churn():
+        db = connect(data_dir / "appliance.db")
+        try:
+            k = 0
+            while not stop.is_set():
+                k += 1
+                adds = [f"C{i:07d}" for i in range(1, k + 1)]
+                if k % 4 == 0:  # a full snapshot: new file, switch, old file deleted
+                    apply_changes(db, "sltd", kind="documents", version=str(k), upserts=[rec(x) for x in base + adds],
+                                  full=True)
+                else:
+                    apply_changes(db, "sltd", kind="documents", version=str(k), upserts=[rec(adds[-1])])
+                applied.append(k)
+        finally:
+            db.conn.close()
+
+    worker = threading.Thread(target=churn)
+    worker.start()
+    try:
+        while len(applied) < 5:
+            stop.wait(0.02)
+        out = run_appliance("backup", str(tmp_path / "box.bak"), data_dir=data_dir)
+        during = len(applied)
+    finally:
+        stop.set()
+        worker.join(60)
+    assert out.returncode == 0, out.stderr
+    assert "warning" not in out.stderr
+    fresh = tmp_path / "fresh"
+    out = run_appliance("restore", str(tmp_path / "box.bak"), data_dir=fresh)
+    assert out.returncode == 0, out.stderr
+    row = shown(fresh)["sltd"]
+    v = int(row["version"])
+    assert 5 <= v <= during + 1, (v, during)
+    assert row["documents"] == 200 + v
+    assert found(fresh, f"C{v:07d}") and not found_here(fresh, f"C{v + 1:07d}")
+    assert all(found_here(fresh, f"C{i:07d}") for i in range(1, v + 1))
+
+
+def test_keyed_hash_box_restores_with_working_checks(data_dir, tmp_path):
+    """The hash key travels with the backup: the restored box can still check a hashed list."""
+    nums = numbers("H", 50)
+    assert put(data_dir, "1", nums, hashing=True)["hashed"] is True
+    key = (data_dir / "document-hash.key").read_bytes()
+    out = run_appliance("backup", str(tmp_path / "box.bak"), data_dir=data_dir)
+    assert out.returncode == 0, out.stderr
+    fresh = tmp_path / "fresh"
+    out = run_appliance("restore", str(tmp_path / "box.bak"), data_dir=fresh)
+    assert out.returncode == 0, out.stderr
+    assert (fresh / "document-hash.key").read_bytes() == key
+    assert found(fresh, nums[7]) and not found_here(fresh, "H9999999")
+    stored = (fresh / "lists" / list_files(fresh)[0]).read_bytes()
+    assert nums[7].encode() not in stored
+
+
+def test_encrypted_backup_with_a_list_round_trips(data_dir, tmp_path):
+    """An encrypted backup seals the list file too and restores it whole."""
+    nums = numbers("E", 100)
+    put(data_dir, "7", nums)
+    bak = tmp_path / "box.enc"
+    summary = create_backup(data_dir, bak, passphrase=PASS, kdf={"memory_kib": 1024, "time_cost": 1})
+    assert summary.lists == {"sltd": 100}
+    raw = bak.read_bytes()
+    assert b"SQLite format 3" not in raw and nums[3].encode() not in raw
+    (tmp_path / "pass").write_text(PASS + "\n")
+    fresh = tmp_path / "fresh"
+    out = run_appliance("restore", str(bak), "--passphrase-file", str(tmp_path / "pass"), data_dir=fresh)
+    assert out.returncode == 0, out.stderr
+    assert "1 documents list (100 records)" in out.stdout
+    assert found(fresh, nums[3]) and (shown(fresh)["sltd"]["version"], shown(fresh)["sltd"]["documents"]) == ("7", 100)
+
+
+def test_without_lists_is_quick_and_says_so(data_dir, tmp_path):
+    """--without-lists leaves the list files out (not the hash key); restore says so and checks fail loudly."""
+    nums = numbers("W", 40)
+    put(data_dir, "3", nums, hashing=True)
+    bak = tmp_path / "quick.bak"
+    out = run_appliance("backup", str(bak), "--without-lists", data_dir=data_dir)
+    assert out.returncode == 0, out.stderr
+    assert "not included (--without-lists) (sltd)" in out.stdout and "0 documents lists" in out.stdout
+    with tarfile.open(fileobj=gzip.open(bak), mode="r|") as tar:
+        members = [m.name for m in tar]
+    assert "files/document-hash.key" in members and not any(m.startswith("lists/") for m in members)
+
+    fresh = tmp_path / "fresh"
+    out = run_appliance("restore", str(bak), data_dir=fresh)
+    assert out.returncode == 0, out.stderr
+    assert "documents lists were not in the backup" in out.stdout
+    assert "documents lists without their file: sltd" in out.stdout and "appliance sync --once" in out.stdout
+    assert (fresh / "document-hash.key").read_bytes() == (data_dir / "document-hash.key").read_bytes()
+    row = shown(fresh)["sltd"]
+    assert row["version"] is None and row["documents"] == 0  # the sync client fetches a full snapshot
+    out = run_appliance("documents", "check", "--state", "UTO", "--number", nums[0], data_dir=fresh)
+    assert out.returncode == 2 and "sltd" in out.stderr and "Traceback" not in out.stderr
+
+    # the same box (its list file still there): the file is kept and the row follows it
+    out = run_appliance("restore", str(bak), data_dir=data_dir)
+    assert out.returncode == 0, out.stderr
+    assert "kept the list files already on this box for: sltd" in out.stdout
+    assert found_here(data_dir, nums[0]) and shown(data_dir)["sltd"]["version"] == "3"
+
+
+def test_list_files_have_no_size_cap_and_no_orphans(data_dir, tmp_path, monkeypatch):
+    """The small-file cap never drops a list; files no list names (a killed import's) stay out."""
+    put(data_dir, "1", numbers("S", 20))
+    (data_dir / "lists" / "sltd-999999-deadbeef.db.part").write_bytes(b"half an import")
+    monkeypatch.setattr(backup_mod, "MAX_FILE", 16)
+    bak = tmp_path / "box.bak"
+    summary = create_backup(data_dir, bak)
+    assert summary.lists == {"sltd": 20} and not summary.lists_left_out
+    target = tmp_path / "t"
+    restored = restore_backup(bak, target)
+    assert restored.lists == {"sltd": 20} and restored.lists_included
+    assert len(list_files(target)) == 1 and not list(target.joinpath("lists").glob("*.part"))
+    assert found_here(target, "S0000003")
+
+
+def test_a_damaged_list_file_in_the_backup_changes_nothing(data_dir, tmp_path):
+    """A list member that fails its checksum is refused before anything is put in place."""
+    put(data_dir, "1", numbers("D", 20))
+    bak = tmp_path / "box.bak"
+    create_backup(data_dir, bak)
+    evil = tmp_path / "evil.bak"
+    with tarfile.open(fileobj=gzip.open(bak), mode="r|") as src, tarfile.open(evil, "w:gz") as dst:
+        for m in src:
+            data = src.extractfile(m).read()
+            if m.name.startswith("lists/"):
+                data = data[:-1] + bytes([data[-1] ^ 1])
+            dst.addfile(m, io.BytesIO(data))
+    before = list_files(data_dir)
+    with pytest.raises(BackupError, match="damaged"):
+        restore_backup(evil, data_dir)
+    assert list_files(data_dir) == before and found_here(data_dir, "D0000001")
+
+
+def test_a_backup_of_the_previous_format_restores_its_list_copies(data_dir, tmp_path):
+    """Format 1 kept raw list copies under files/lists/: they are checked and put in place the same way."""
+    put(data_dir, "4", numbers("L", 30))
+    bak = tmp_path / "box.bak"
+    create_backup(data_dir, bak)
+    old = tmp_path / "old.bak"
+    with tarfile.open(fileobj=gzip.open(bak), mode="r|") as src, tarfile.open(old, "w:gz") as dst:
+        members = [(m, src.extractfile(m).read()) for m in src]
+        manifest = json.loads(dict((m.name, d) for m, d in members)["manifest.json"])
+        manifest = {"format": 1, "sha256": {("files/" + k if k.startswith("lists/") else k): v
+                                            for k, v in manifest["sha256"].items()}}
+        blob = json.dumps(manifest).encode()
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(blob)
+        dst.addfile(info, io.BytesIO(blob))
+        for m, data in members:
+            if m.name != "manifest.json":
+                m.name = "files/" + m.name if m.name.startswith("lists/") else m.name
+                dst.addfile(m, io.BytesIO(data))
+    target = tmp_path / "t"
+    summary = restore_backup(old, target)
+    assert summary.lists == {"sltd": 30} and summary.lists_included
+    assert not any(f.startswith("lists/") for f in summary.files)
+    assert found_here(target, "L0000030") and len(list_files(target)) == 1

@@ -152,3 +152,19 @@ def test_real_process_batch_with_binary_and_huge_lines():
     assert out[3]["error"] == "not_an_mrz"
     assert out[1]["error"] == "bad_json" and out[2]["error"] == "bad_request"
     assert "longer than" in out[2]["message"]
+
+
+def test_real_process_batch_into_a_closed_pipe_stops_quietly(tmp_path):
+    source = tmp_path / "batch.ndjson"
+    source.write_text("".join(json.dumps({"id": i, "mrz": TD3}) + "\n" for i in range(20_000)))
+    code = "from appliance.cli import main; main()"
+    with open(source, "rb") as stdin:
+        proc = subprocess.Popen([sys.executable, "-c", code, "mrz", "parse", "--batch"], stdin=stdin,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, PYTHONWARNINGS="error"))
+        with proc:
+            first = proc.stdout.readline()  # like `| head -1`: read one result, then go away
+            proc.stdout.close()
+            err = proc.stderr.read()
+            proc.wait(60)
+    assert json.loads(first)["id"] == 0
+    assert proc.returncode == 0 and err == b"", err

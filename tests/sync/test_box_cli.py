@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from appliance.cli import cli, run
@@ -9,8 +11,16 @@ from appliance.cli import cli, run
 
 def appliance(capsys, *args) -> tuple[int, str]:
     """Run ``appliance ARGS`` through the real edge (``appliance.cli.run``); return (exit code, stderr)."""
-    with pytest.raises(SystemExit) as exit_info:
-        run(cli, list(args), prog_name="appliance")
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            run(cli, list(args), prog_name="appliance")
+    finally:  # the command configures logging on the captured stderr: leave none of it behind
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+        root.setLevel(level)
     return exit_info.value.code, capsys.readouterr().err
 
 

@@ -321,6 +321,18 @@ def test_wrong_key_or_url_at_enrollment_does_not_spend_the_token(hub_dir, served
     assert state.get(box.db, "credential") is None
     assert enroll(box.db, served_hub.url, token, key)["appliance"] == "box-a"  # the token still works
 
+    # a data directory that cannot hold the download is a clear error, and the next sync recovers
+    from sync.errors import SyncError
+
+    publish(hub_dir, tmp_path, "lost", docs(20))
+    (box.data_dir / "sync").mkdir(exist_ok=True)
+    (box.data_dir / "sync" / "downloads").write_text("not a folder")
+    with pytest.raises(SyncError, match="cannot store the list download"):
+        sync_once(box.db, box.data_dir, FAST, delays=())
+    (box.data_dir / "sync" / "downloads").unlink()
+    sync_once(box.db, box.data_dir, FAST, delays=())
+    assert box.list_version("lost")[0] == "1"
+
 
 def test_watchlist_snapshot_then_delta_with_removals(hub_dir, served_hub, tmp_path):
     from .helpers import person

@@ -77,3 +77,37 @@ def test_two_exchanges_never_run_at_once(tmp_path):
             sync_once(box.db, box.data_dir, FAST)
     with pytest.raises(NotEnrolled):  # the lock is released: the exchange gets as far as enrollment
         sync_once(box.db, box.data_dir, FAST)
+
+
+def test_the_loop_lives_through_an_unexpected_error(tmp_path, caplog):
+    import sqlite3
+    import threading
+
+    from appliance.store.db import connect, database_path
+    from sync.client.runner import SyncSettings, loop
+
+    from .box import Box
+
+    box = Box(tmp_path / "box")
+    state.put(box.db, hub_url="http://127.0.0.1:9", credential="1.secret")  # enrolled; the hub is away
+    db = connect(database_path(box.data_dir), busy_timeout_ms=50)  # the loop's connection gives up fast
+    blocker = sqlite3.connect(database_path(box.data_dir), isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # another writer holds the database: not a SyncError
+    stop = threading.Event()
+    settings = SyncSettings(interval_seconds=0.2, connect_timeout=0.5, max_backoff_seconds=0.2, hit_poll_seconds=0.05)
+    caplog.set_level(logging.ERROR, logger="sync.client.runner")
+    worker = threading.Thread(target=loop, args=(db, box.data_dir, settings, stop), daemon=True)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and sum("unexpectedly" in r.getMessage() for r in caplog.records) < 2:
+            time.sleep(0.05)
+        assert worker.is_alive()  # failed twice, still looping
+    finally:
+        stop.set()
+        worker.join(10)
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        db.conn.close()
+    assert not worker.is_alive()
+    assert sum("unexpectedly (OperationalError)" in r.getMessage() for r in caplog.records) >= 2

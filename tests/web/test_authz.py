@@ -119,3 +119,10 @@ def test_start_page_sends_each_role_to_its_screen(callers):
     assert where["officer"].endswith("/booth") and where["supervisor"].endswith("/booth")
     assert where["technician"].endswith("/console") and where["admin"].endswith("/console")
     assert "/login" in callers["none"]("GET", "/", None).headers["Location"]
+
+
+def test_a_booth_for_a_lane_that_does_not_exist_says_so(callers):
+    resp = callers["officer"]("GET", "/booth/lane-99", None)
+    assert resp.status_code == 404 and resp.mimetype == "text/html"
+    page = resp.get_data(as_text=True)
+    assert "no lane “lane-99”" in page and f"/booth/{LANE}" in page

@@ -29,6 +29,25 @@ def test_demo_refuses_to_wipe_a_folder_it_did_not_make(tmp_path):
     assert (precious / "keep.txt").exists()
 
 
+def test_a_second_demo_never_wipes_a_running_one(tmp_path):
+    first = Demo(tmp_path / "demo-data", port=0, lane_count=1, feed=False)
+    url = first.start()
+    try:
+        with pytest.raises(DemoError, match="a demo is running"):
+            Demo(tmp_path / "demo-data", port=0, lane_count=1, feed=False).start()
+        taken = int(url.rsplit(":", 1)[1])
+        with pytest.raises(DemoError, match="cannot listen"):
+            Demo(tmp_path / "other", port=taken, lane_count=1, feed=False).start()
+        assert not (tmp_path / "other").exists()
+        assert (tmp_path / "demo-data" / "appliance.db").exists()
+        assert requests.get(f"{url}/api/v1/health", timeout=5).json()["status"] == "ok"
+    finally:
+        first.stop()
+    again = Demo(tmp_path / "demo-data", port=0, lane_count=1, feed=False)  # once stopped, a new demo may wipe it
+    again.start()
+    again.stop()
+
+
 def test_demo_scans_arrive_without_any_other_step(tmp_path):
     demo = Demo(tmp_path / "demo-data", port=0, lane_count=2, interval=0.3)
     url = demo.start()

@@ -69,8 +69,9 @@ def test_wrong_passwords_lock_the_account(app, ctx):
         assert resp.status_code == 401 and "wrong user name or password" in resp.get_data(as_text=True)
     locked = login(client, "officer", "wrong-password")
     assert locked.status_code == 423 and "locked" in locked.get_data(as_text=True)
+    assert "for 15 minutes" in locked.get_data(as_text=True)  # security.lockout_minutes, said plainly
     still = login(client, "officer")  # the right password does not open a locked account
-    assert still.status_code == 423
+    assert still.status_code == 423 and "try again in 15 minutes or ask an administrator" in still.get_data(as_text=True)
     actions = [r[0] for r in ctx.reader().execute("SELECT action FROM audit_log WHERE actor = 'officer'")]
     assert actions.count("login.failed") == 4 and actions.count("login.locked") == 2
     with ctx.write() as db:

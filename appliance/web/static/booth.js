@@ -106,11 +106,18 @@
 
   function pollReader() {
     App.api("GET", "/lanes").then(function (d) {
-      var info = (d.lanes || []).filter(function (l) { return l.name === lane; })[0], node = $("reader-state");
-      if (!info || info.state === "unknown") { node.textContent = "reader: not reporting"; node.className = "reader"; return; }
+      if (!d._ok) { return; }
+      var info = (d.lanes || []).filter(function (l) { return l.name === lane; })[0], node = $("reader-state"), alert = $("reader-alert");
+      if (!info || info.state === "unknown") { node.textContent = "reader: not reporting"; node.className = "reader"; alert.hidden = true; return; }
       var state = info.silent ? "silent" : info.state;
       node.textContent = "reader: " + state;
       node.className = "reader " + (state === "connected" ? "ok" : "bad");
+      /* the fallback must be obvious when the reader fails, not a word in the top bar */
+      alert.hidden = state === "connected";
+      if (state !== "connected") {
+        alert.textContent = (state === "silent" ? "The reader of this lane has not reported for a while" : "The reader of this lane is " + state) +
+          (info.detail && state !== "silent" ? " (" + info.detail + ")" : "") + ". Type the MRZ (key M) or upload a photo of the document.";
+      }
     });
   }
 
@@ -126,7 +133,7 @@
     if (m.kind === "document") {
       row("Document number", doc.document_number, ev.document_number, "listed", "");
       row("Issuing state", doc.issuing_state, ev.issuing_state, ev.issuing_state && ev.issuing_state === doc.issuing_state ? "same" : "", "");
-      row("Status on the list", "", ev.status, ev.status, "");
+      row("Status on the list", "", String(ev.status || "").replace(/_/g, " "), ev.status ? "listed" : "", "");
       return rows;
     }
     if (ev.name) {
@@ -157,7 +164,7 @@
     function add(label, v) { rows.push(el("tr", {}, el("th", { text: label }), el("td", { text: fmtVal(v) }))); }
     if (m.kind === "document") {
       add("Document number", ev.document_number); add("Issuing state", ev.issuing_state); add("Type", ev.document_type);
-      add("Status", ev.status); add("Reference", m.entry_id);
+      add("Status", String(ev.status || "").replace(/_/g, " ")); add("Reference", m.entry_id);
     } else {
       add("Name", m.matched_name); add("Dates of birth", (ev.date_of_birth || {}).listed); add("Nationalities", (ev.nationality || {}).listed);
       add("Sex", (ev.sex || {}).listed); add("Documents", (ev.document_number || {}).listed); add("Entry", m.entry_id);
@@ -315,6 +322,13 @@
     ev.preventDefault();
     var r = showCheck();
     if (!r.format) { input.focus(); return; }
+    if (!r.complete) {
+      /* an unfinished MRZ would only be stored as a READ ERROR; say what is missing instead */
+      var short = r.lines.map(function (l, i) { return l.length === l.expected ? null : "line " + (i + 1) + " has " + l.length + " of " + l.expected + " characters"; }).filter(Boolean);
+      feedback.appendChild(el("div", { class: "chk bad", id: "mrz-incomplete", role: "alert", text: "Not screened: " + short.join(", ") + " (fill with <)." }));
+      input.focus();
+      return;
+    }
     var rid = "manual-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 10);
     App.api("POST", "/scans", { lane: lane, mrz: r.text || input.value, source: "manual", read_id: rid }).then(function (d) {
       if (!d._ok) { feedback.appendChild(el("div", { class: "chk bad", text: d.message || d.error })); return; }

@@ -70,6 +70,7 @@ var App = (function () {
     expired: "Document expired", document_invalid: "Document does not validate", lists_missing: "A kind of list is missing on this box",
     no_watchlist: "No watchlist loaded", no_document_list: "No lost/stolen document list loaded", not_an_mrz: "Not an MRZ",
     read_error: "The MRZ could not be read", suppressed_false_positive: "Matches suppressed as approved false positives",
+    document_listed_person: "Document of a listed person (on the watchlist)",
     binary_input: "Binary data from the reader", empty_input: "Empty read", input_too_large: "Read too long"
   };
   var PREFIXES = { "document_": "Document reported ", "check_digit_failed:": "Wrong check digit: ", "invalid:": "Invalid: ",

@@ -55,7 +55,7 @@
     var m = d.machine, disk = m.disk, mem = m.memory, sync = d.sync || {};
     var syncState = sync.state || {};
     var tiles = clear($("tiles"));
-    tiles.appendChild(tile("Readers", up + " / " + lanes.length + " connected", lanes.filter(function (l) { return l.state !== "connected" || l.silent; }).map(function (l) { return l.name + ": " + (l.silent && l.state !== "unknown" ? "silent" : l.state); }).join(", "), lanes.length && up < lanes.length ? "bad" : ""));
+    tiles.appendChild(tile("Readers", up + " / " + lanes.length + " connected", lanes.filter(function (l) { return l.state !== "connected" || l.silent; }).map(function (l) { return l.name + ": " + (l.silent && l.state !== "unknown" ? "silent" : (l.state === "unknown" ? "not reporting" : l.state)) + (l.detail && !l.silent && l.state !== "connected" ? " (" + l.detail + ")" : ""); }).join(", "), lanes.length && up < lanes.length ? "bad" : ""));
     tiles.appendChild(tile("Lists", lists.length + " list" + (lists.length === 1 ? "" : "s"), stale ? stale + " stale" : (lists.length ? "all current" : "no list loaded"), !lists.length || stale ? "bad" : ""));
     var syncWords = (syncState.enrolled === false ? "not enrolled with a hub" : "link " + (syncState.state || "unknown")) +
       (syncState.last_success ? " · last sync " + App.fmtTime(syncState.last_success) : "") + (syncState.alarm_count ? " · " + syncState.alarm_count + " alarm(s)" : "");
@@ -103,7 +103,7 @@
       var n = l.kind === "documents" ? (l.documents || 0) + " documents" :
         [["persons", "persons"], ["entities", "entities"], ["names", "names"], ["documents", "documents"]].filter(function (p) { return l[p[0]]; })
           .map(function (p) { return l[p[0]] + " " + p[1]; }).join(", ") || (Object.keys(counts).map(function (k) { return k + " " + counts[k]; }).join(", "));
-      return el("tr", {}, cell(l.name), cell(l.kind), cell(l.version), cell(n), cell(App.fmtAge(l.age_hours), l.stale ? "bad" : "ok"), cell(l.source || l.format));
+      return el("tr", {}, cell(l.name), cell(l.kind), cell(l.version), cell(n), cell(App.fmtAge(l.age_hours), (l.stale ? "bad" : "ok") + " nowrap"), cell(l.source || l.format));
     });
   }
   function renderLists(d) {
@@ -209,7 +209,7 @@
         var action = u.disabled ? "enable" : "disable";
         return el("tr", {}, cell(u.username), cell(u.role), cell(u.disabled ? "disabled" : "active", u.disabled ? "bad" : "ok"), cell(u.failed_logins), cell(u.locked_until), cell(u.last_login_at),
           el("td", {}, el("button", { type: "button", text: u.locked_until && !u.disabled ? "Unlock" : action[0].toUpperCase() + action.slice(1), onclick: function () {
-            App.api("POST", "/users/" + encodeURIComponent(u.username) + "/" + (u.locked_until && !u.disabled ? "enable" : action), {}).then(function (r) { $("user-state").textContent = r._ok ? "Done." : (r.message || r.error); loadUsers(); });
+            App.api("POST", "/users/" + encodeURIComponent(u.username) + "/" + (u.locked_until && !u.disabled ? "enable" : action), {}).then(function (r) { $("user-state").textContent = r._ok ? "Done: " + u.username + "." : (r.message || r.error); $("user-state").className = "note " + (r._ok ? "ok" : "bad"); loadUsers(); });
           } })));
       })));
     });
@@ -218,7 +218,8 @@
     $("user-form").addEventListener("submit", function (ev) {
       ev.preventDefault();
       App.api("POST", "/users", { username: $("user-name").value.trim(), role: $("user-role").value, password: $("user-password").value }).then(function (d) {
-        $("user-state").textContent = d._ok ? "Added " + d.username + "." : (d.message || d.error);
+        $("user-state").textContent = d._ok ? "Added " + d.username + "." : "Not added: " + (d.message || d.error);
+        $("user-state").className = "note " + (d._ok ? "ok" : "bad");
         if (d._ok) { $("user-password").value = ""; loadUsers(); }
       });
     });
@@ -226,7 +227,8 @@
       ev.preventDefault();
       var lanes = $("token-lanes").value.split(",").map(function (s) { return s.trim(); }).filter(Boolean);
       App.api("POST", "/tokens", { role: $("token-role").value, lanes: lanes, label: $("token-label").value }).then(function (d) {
-        $("token-state").textContent = d._ok ? "New token (shown once, copy it now): " + d.token : (d.message || d.error);
+        $("token-state").textContent = d._ok ? "New token (shown once, copy it now): " + d.token : "Not created: " + (d.message || d.error);
+        $("token-state").className = "note mono " + (d._ok ? "" : "bad");
         if (d._ok) { loadTokens(); }
       });
     });
