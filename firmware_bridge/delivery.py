@@ -4,7 +4,8 @@ Reads go through the :class:`~.queue.DeliveryQueue` first, then one sender threa
 them strictly in order, each with its ``read_id`` as idempotency key:
 
 - 201 or 200: delivered, removed from the queue;
-- 409: the appliance already holds that read_id: treated as delivered;
+- 409: the appliance already holds that read_id: treated as delivered (but 409
+  ``read_id_conflict``, the id names another lane's read, is set aside like a 422);
 - 401, 403: the bridge token is refused: kept, retried (logged once);
 - 403 ``lane_forbidden``: the token is not allowed on that lane: that lane's reads wait
   (retried with backoff, logged once per lane) while the other lanes' reads go on;
@@ -161,7 +162,9 @@ class Deliverer:
             self._unreachable(seq, f"appliance unreachable: {type(exc).__name__}")
             return "retry"
         code = resp.status_code
-        if code in (200, 201, 409):
+        # 409 read_id_conflict: the id names a read of another lane: never "delivered", set aside below
+        conflict = code == 409 and _error_code(resp) == "read_id_conflict"
+        if code in (200, 201) or (code == 409 and not conflict):
             self._held.pop(body["lane"], None)
             if code == 409:
                 log.warning("read %s: appliance answered 409 (already stored); not sent again", body["read_id"])

@@ -43,7 +43,7 @@ LANE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 def check_lane_name(name: str) -> str:
     """Return ``name`` if it is a usable lane name, else raise LaneError."""
-    if not isinstance(name, str) or not LANE_NAME.match(name):
+    if not isinstance(name, str) or not LANE_NAME.fullmatch(name):
         raise LaneError(f"lane name {name!r}: use 1-64 letters, digits, dot, dash or underscore")
     return name
 

@@ -118,6 +118,8 @@ def serve(data_dir, host, port, threads):
     ctx = app.extensions["appliance"]
     server_cfg = ctx.config["server"]
     ctx.warm_up()
+    if ctx.reader().execute("SELECT count(*) FROM users").fetchone()[0] == 0:
+        click.echo(f"warning: {ctx.data_dir} has no users, so nobody can log in; run `appliance init` first", err=True)
     run_server(app, host or server_cfg["host"], server_cfg["port"] if port is None else port, threads or server_cfg["threads"],
                on_ready=lambda url: (sdnotify.ready(f"serving on {url}"), click.echo(f"serving on {url}"), sys.stdout.flush()),
                watchdog=sdnotify.Watchdog(lambda: _healthy(ctx)))
@@ -271,9 +273,12 @@ def _set_disabled(data_dir, username: str, disabled: bool) -> None:
         with app.write() as db:
             accounts.set_disabled(db, username, disabled)
             app.audit.append(db, _cli_actor(), "user.disable" if disabled else "user.enable", f"user:{username}", {})
+            admins = db.execute("SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0").fetchone()[0]
     finally:
         app.close()
     click.echo(f"{username} {'disabled' if disabled else 'enabled'}")
+    if disabled and not admins:
+        click.echo(f"note: no active administrator is left; `appliance users enable {username}` undoes this", err=True)
 
 
 @users.command("disable")

@@ -84,8 +84,8 @@ def documents_lists(conn: sqlite3.Connection) -> list[dict]:
             "SELECT name, storage, hashed, documents, version FROM lists"
             " WHERE kind = 'documents' AND storage IS NOT NULL ORDER BY name").fetchall()
     except sqlite3.OperationalError as exc:
-        if "no such table" in str(exc):
-            return []  # a database without the list store
+        if "no such table" in str(exc) or "no such column" in str(exc):
+            return []  # a database without the list store, or from before list files
         raise
     return [dict(zip(("name", "storage", "hashed", "documents", "version"), r)) for r in rows]
 

@@ -17,8 +17,8 @@ from .score import MATCHED, token_similarity
 
 _CHUNK = 900
 #: query parts found in more names than this (and COMMON_SHARE of all names) only confirm
-COMMON_CAP = 1500
-COMMON_SHARE = 0.005
+COMMON_CAP = 1000
+COMMON_SHARE = 0.0005
 
 
 @dataclass

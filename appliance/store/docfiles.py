@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 from typing import Iterable
 
+from ..lists.countries import normalize_state
 from ..lists.docnumbers import _NOT_ALNUM, STATUS_CODES, state_code, type_code
 from .dockeys import Hasher, keys_of
 
@@ -33,6 +34,9 @@ DOCS_DDL = (
 )
 META_DDL = "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)"
 BATCH = 20000
+#: 16 KB pages: fan-out ~540, so even 10^8 records are three levels deep (root, one interior
+#: level that fits in a reader's cache, leaf): one disk read per probe from a cold start
+PAGE_SIZE = 16384
 
 
 @functools.lru_cache(maxsize=65536)
@@ -134,6 +138,7 @@ class Builder:
         c.execute(f"PRAGMA cache_size = -{cache_mb * 1024}")
         c.execute("PRAGMA temp_store = FILE")
         c.execute("PRAGMA threads = 2")  # the sorter may use a helper thread
+        c.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         c.execute(DOCS_DDL)
         c.execute(META_DDL)
         self.staged = 0
@@ -146,7 +151,7 @@ class Builder:
             c.execute("CREATE TABLE stage.rows (state, num, pfx, kind, info, ref, tail)")
         c.execute("BEGIN")
 
-    def add_fast(self, found: list, has_ref: bool, states: dict) -> None:
+    def add_fast(self, found: list, has_ref: bool, states: dict) -> bool:
         """Stage a chunk parsed by ``documents_fast.FAST_LINE`` (values already validated).
 
         One list comprehension per chunk makes the key rows of numbers up to nine characters
@@ -166,26 +171,43 @@ class Builder:
                     sql = "INSERT INTO stage.rows (state, num, pfx, kind, info) VALUES (?,?,?,?,?)"
                 break
             except KeyError:
-                self._learn(found, states)
+                if not self._learn(found, states):
+                    return False  # a date that is not a real day: the caller reads the chunk line by line
         else:
             rows = ()
+        longer = None
+        if len(rows) != len(found):
+            longer = [(states.get(s) or normalize_state(s), t, n or (p + d + o), *x.split(","), r or None)
+                      for s, t, p, d, o, n, x, r in found if n or not plain]
+            if not self._learn(longer, states, dates_only=True):
+                return False
         if rows:
             self.conn.executemany(sql, rows)
             self.staged += len(rows)
-        if len(rows) != len(found):
-            self.add([(states[s], t, n or (p + d + o), *x.split(","), r or None)
-                      for s, t, p, d, o, n, x, r in found if n or not plain])
+        if longer:
+            self.add(longer)
+        return True
 
-    def _learn(self, found: list, states: dict) -> None:
+    def _learn(self, found: list, states: dict, dates_only: bool = False) -> bool:
+        """Codes of new values in a chunk; False when a date is not a real day."""
         sc, tc, infos = self._codes
-        for s, t, _p, _d, _o, _n, x, _r in found:
-            if s not in sc:
+        for row in found:
+            if dates_only:
+                s, t, x = None, None, f"{row[3]},{row[4] or ''}"
+            else:
+                s, t, x = row[0], row[1], row[6]
+            if s is not None and s not in sc:
+                states[s] = normalize_state(s)
                 sc[s] = state_code(states[s])
-            if t not in tc:
+            if t is not None and t not in tc:
                 tc[t] = type_code(t) * 2
             if x not in infos:
                 status, _, day = x.partition(",")
-                infos[x] = pack_info(status, day or None)
+                try:
+                    infos[x] = pack_info(status, day or None)
+                except ValueError:
+                    return False
+        return True
 
     def add(self, records: Iterable[tuple]) -> None:
         """Stage (state, type, number, status, reported_on, reference) tuples."""
@@ -304,7 +326,8 @@ def fill(builder: "Builder", scanner, segments: list) -> None:
     states = scanner.states
     for batch in scanner.batches(segments):
         if batch[0] == "fast":
-            builder.add_fast(batch[1], batch[2], states)
+            if not builder.add_fast(batch[1], batch[2], states):
+                builder.add(batch[3]())
         else:
             builder.add(batch[1])
 

@@ -16,8 +16,9 @@ signed integer and ``pfx`` a 16-bit HMAC tag of the prefix (0 when there is none
 
 from __future__ import annotations
 
+import functools
 import hmac
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..lists.docnumbers import MRZ_NUMBER_LENGTH, normalize_number, split_prefix, state_code, type_code
 
@@ -95,8 +96,7 @@ def keys_of(n: str, state: str, sc: int, tc2: int, hasher: Hasher) -> list[tuple
     return rows
 
 
-@dataclass(frozen=True)
-class Probe:
+class Probe(NamedTuple):
     """One exact-key lookup of a query and how to judge the rows it returns."""
 
     state: str
@@ -112,13 +112,17 @@ def probes(state: str, number: str, hasher: Hasher = PLAIN) -> list[Probe]:
     if not n:
         return []
     out = []
-    for s in dict.fromkeys((state, "")):
-        prefix, rest = split_prefix(n)
-        out.append(Probe(s, state_code(s), hasher.num(s, rest), hasher.pfx(prefix), "full"))
+    prefix, rest = split_prefix(n)
+    for s in ((state, "") if state else ("",)):
+        sc = _state_code(s)
+        out.append(Probe(s, sc, hasher.num(s, rest), hasher.pfx(prefix), "full"))
         if len(n) > MRZ_NUMBER_LENGTH:
             p9, r9 = split_prefix(n[:MRZ_NUMBER_LENGTH])
-            out.append(Probe(s, state_code(s), hasher.num(s, r9), hasher.pfx(p9), "first9"))
+            out.append(Probe(s, sc, hasher.num(s, r9), hasher.pfx(p9), "first9"))
     return out
+
+
+_state_code = functools.lru_cache(maxsize=1024)(state_code)
 
 
 def row_matches(probe: Probe, query: str, row_pfx, row_kind: int, doc_type: str | None) -> str | None:

@@ -47,6 +47,25 @@ def _number(probe: Probe, query: str, pfx, num, tail, hashed: bool) -> str:
     return f"{pfx}{num}{tail or ''}"
 
 
+def _lists(db) -> list[tuple]:
+    """(name, kind, storage, hashed) of every list, re-read only when the main database changed.
+
+    ``PRAGMA data_version`` changes when another connection commits, ``total_changes`` when
+    this one writes; together they tell whether the cached rows can still be used.
+    """
+    conn = db.conn
+    stamp = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
+    cached = getattr(db, "_appliance_lists", None)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    rows = conn.execute("SELECT name, kind, storage, hashed FROM lists ORDER BY name").fetchall()
+    try:
+        db._appliance_lists = (stamp, rows)
+    except AttributeError:  # pragma: no cover - a connection-like object without attributes
+        pass
+    return rows
+
+
 MATCH_KEYS = ("list", "issuing_state", "document_type", "document_number", "status", "reference")
 
 
@@ -65,9 +84,7 @@ def lookup(db, issuing_state: str, number: str, document_type: str | None = None
         return []
     log.debug("document check state=%s number=%s type=%s", state, query, dtype)
     matches: dict[tuple, dict] = {}
-    rows = db.conn.execute(
-        "SELECT name, kind, storage, hashed FROM lists ORDER BY name"
-    ).fetchall()
+    rows = _lists(db)
     data_dir = None
     current = set()
     plain_probes = probes(state, query, PLAIN)

@@ -28,8 +28,8 @@ from .tess import engine
 log = logging.getLogger(__name__)
 
 #: Stop trying after this many recognition passes or this much time (seconds).
-MAX_PASSES = 14
-TIME_BUDGET_S = 4.0
+MAX_PASSES = 10
+TIME_BUDGET_S = 2.5
 
 
 @dataclass

@@ -59,6 +59,8 @@ class HubSession:
             raise HubUnreachable(f"the hub at {self.base_url} did not answer in time") from None
         except requests.exceptions.ConnectionError:
             raise HubUnreachable(f"cannot connect to the hub at {self.base_url}") from None
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema):
+            raise HubUnreachable(f"the hub URL {self.base_url!r} is not a valid http:// or https:// address") from None
         except requests.exceptions.RequestException as exc:
             raise HubUnreachable(f"request to the hub failed: {type(exc).__name__}") from None
         self._check(resp)
@@ -74,7 +76,8 @@ class HubSession:
         if isinstance(body, dict):
             code, message = str(body.get("error", "error"))[:80], str(body.get("message", ""))[:300]
         else:  # not the hub's JSON error (a proxy page, another service at that URL)
-            code, message = "error", f"{resp.reason or ''} (is the hub URL right?)".strip()
+            hint = " (is the hub URL right?)" if resp.status_code in (404, 405, 501) else ""
+            code, message = "error", f"{resp.reason or ''}{hint}".strip()
         resp.close()
         if resp.status_code >= 500 or resp.status_code in (408, 429):
             raise HubUnreachable(f"the hub is not able to answer ({resp.status_code} {code}): {message}")

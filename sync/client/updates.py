@@ -38,7 +38,7 @@ def store_version(db, list_name: str) -> int:
     if not row or row[0] is None:
         return 0
     text = str(row[0])
-    return int(text) if text.isdigit() else 0
+    return int(text) if text.isascii() and text.isdigit() else 0
 
 
 def floor_version(db, list_name: str) -> int:

@@ -8,7 +8,7 @@ import re
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from . import appliances, records
+from . import appliances, lists, records
 from .errors import ApiError
 from .jsonbody import parse_json
 from .keys import key_document
@@ -73,6 +73,8 @@ def get_lists():
 def get_update(name: str):
     """The signed manifest bringing the box from ``?from=N`` to the newest version."""
     _authenticate()
+    if not lists.LIST_NAME.fullmatch(name):  # no list could have this name (and NUL cannot go to PostgreSQL)
+        raise ApiError(404, "unknown_list", "no list has that name")
     raw = request.args.get("from", "0")
     if not _VERSION.fullmatch(raw):
         raise ApiError(400, "bad_version", "'from' must be a whole number >= 0")
@@ -86,7 +88,7 @@ def get_update(name: str):
 def get_payload(sha256: str):
     """Payload bytes by hash; honours ``Range: bytes=a-b`` so a box can resume."""
     _authenticate()
-    if not _SHA.match(sha256):
+    if not _SHA.fullmatch(sha256):
         raise ApiError(400, "bad_hash", "payloads are named by their SHA-256 in lowercase hex")
     data = hub().payload(sha256)
     if data is None:

@@ -25,7 +25,7 @@ def _hash(secret: str) -> str:
 
 def add(db: HubDatabase, name: str, *, token_hours: float) -> dict:
     """Register a box (or issue a fresh token to an existing one); return ``{"name", "token", "expires"}``."""
-    if not isinstance(name, str) or not NAME.match(name):
+    if not isinstance(name, str) or not NAME.fullmatch(name):
         raise PublishError(f"invalid appliance name {name!r}: use letters, digits, '.', '_' or '-' (at most 64)")
     token = "enr_" + secrets.token_urlsafe(24)
     expires = iso(utcnow() + dt.timedelta(hours=token_hours))

@@ -144,6 +144,12 @@ def lists_group() -> None:
     """Lists the hub publishes to the fleet."""
 
 
+def _printable(text: str, limit: int = 400) -> str:
+    """A message safe for a terminal: control and undecodable characters shown as '?', cut at ``limit``."""
+    clean = "".join(ch if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF else "?" for ch in text)
+    return clean if len(clean) <= limit else clean[: limit - 3] + "..."
+
+
 def read_list_files(fmt: str, files: tuple[str, ...]) -> tuple[str, list[dict]]:
     """Parse files with the box's own importers; return (kind, record dicts)."""
     try:
@@ -156,7 +162,7 @@ def read_list_files(fmt: str, files: tuple[str, ...]) -> tuple[str, list[dict]]:
         kind = kind_of(fmt)
         out = [rec.to_dict() for rec in read_records(fmt, [Path(f) for f in files])]
     except ApplianceError as exc:
-        raise PublishError(str(exc)) from None
+        raise PublishError(_printable(str(exc))) from None
     if not out:
         raise PublishError("the files hold no records; refusing to publish an empty list")
     return kind, out

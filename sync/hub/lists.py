@@ -29,7 +29,7 @@ LIST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 def check_list_name(name: str) -> str:
     """Return ``name`` if it is a valid list name, else raise PublishError."""
-    if not isinstance(name, str) or not LIST_NAME.match(name):
+    if not isinstance(name, str) or not LIST_NAME.fullmatch(name):
         raise PublishError(f"invalid list name {name!r}: use letters, digits, '.', '_' or '-' (at most 64)")
     return name
 

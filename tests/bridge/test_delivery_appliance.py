@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from appliance.config import load_config
-from firmware_bridge.delivery import Deliverer
+from firmware_bridge.delivery import Deliverer, StatusReporter
 from firmware_bridge.queue import DeliveryQueue
 from firmware_bridge.service import Bridge
 
@@ -39,12 +39,15 @@ def _appliance_cli(data_dir: Path, *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def prepared(tmp_path_factory) -> tuple[Path, str]:
-    """An initialised appliance data directory and a bridge token for lane ``north`` (made once)."""
+def prepared(tmp_path_factory) -> tuple[Path, dict]:
+    """An initialised appliance data directory and bridge tokens: lane ``north``, and ``north``+``south`` (made once)."""
     data_dir = tmp_path_factory.mktemp("appliance") / "data"
     _appliance_cli(data_dir, "init", "--admin-password", "bridge-test-admin-1")
-    token = json.loads(_appliance_cli(data_dir, "tokens", "create", "--role", "bridge", "--lane", LANE, "--json"))["token"]
-    return data_dir, token
+    tokens = {}
+    for key, lanes in (("north", [LANE]), ("both", [LANE, "south"])):
+        args = [a for lane in lanes for a in ("--lane", lane)]
+        tokens[key] = json.loads(_appliance_cli(data_dir, "tokens", "create", "--role", "bridge", *args, "--json"))["token"]
+    return data_dir, tokens
 
 
 class RealAppliance:
@@ -85,11 +88,13 @@ class RealAppliance:
         with sqlite3.connect(f"file:{self.data_dir / 'appliance.db'}?mode=ro", uri=True) as db:
             return db.execute("SELECT read_id, lane, source, mrz FROM scans ORDER BY id").fetchall()
 
-    def lane_state(self, lane: str):
-        """The reader state the bridge last reported for ``lane``."""
+    def lane_state(self, lane: str, columns: str = "state"):
+        """What the bridge last reported for ``lane`` (the ``state`` column, or a row of ``columns``)."""
         with sqlite3.connect(f"file:{self.data_dir / 'appliance.db'}?mode=ro", uri=True) as db:
-            row = db.execute("SELECT state FROM lane_status WHERE lane = ?", [lane]).fetchone()
-        return row[0] if row else None
+            row = db.execute(f"SELECT {columns} FROM lane_status WHERE lane = ?", [lane]).fetchone()
+        if row is None:
+            return None
+        return row[0] if "," not in columns else tuple(row)
 
 
 @pytest.fixture
@@ -97,11 +102,12 @@ def appliance(prepared, tmp_path):
     """A private copy of the prepared data directory, served on a free port (not started yet)."""
     import shutil
 
-    src, token = prepared
+    src, tokens = prepared
     data_dir = tmp_path / "appliance-data"
     shutil.copytree(src, data_dir)
     real = RealAppliance(data_dir, free_port())
-    real.token = token
+    real.token = tokens["north"]
+    real.token_both = tokens["both"]
     yield real
     real.stop()
 
@@ -212,3 +218,76 @@ def test_a_lane_the_token_may_not_use_waits_without_holding_up_the_others(applia
     assert [body["read_id"] for _, body, _ in queue.peek(10)] == ["south-1"]  # kept, not lost
     assert "lane south" in deliverer.last_error
     queue.close()
+
+
+def test_per_lane_instances_share_one_queue_file_without_sending_each_others_reads(appliance, tmp_path, data_dir, documents):
+    appliance.start()
+    north_q, south_q = DeliveryQueue(tmp_path / "q"), DeliveryQueue(tmp_path / "q")  # two processes, one file
+    north = Deliverer(north_q, appliance.url, appliance.token_both, lanes=[LANE])
+    south = Deliverer(south_q, appliance.url, appliance.token_both, lanes=["south"])
+    reads = [{"lane": LANE if i % 2 else "south", "read_id": f"read-{i}", "mrz": documents[i]} for i in range(10)]
+    for read in reads:
+        (north if read["lane"] == LANE else south)(read)
+    north.start()
+    try:
+        assert north.drain(20)
+    finally:
+        north.stop()
+    assert {lane for _, lane, _, _ in appliance.scans()} == {LANE} and len(south_q) == 5
+    south.start()
+    try:
+        assert south.drain(20)
+    finally:
+        south.stop()
+        north_q.close()
+        south_q.close()
+    assert sorted(r[0] for r in appliance.scans()) == sorted(r["read_id"] for r in reads)
+
+
+def test_status_reports_reach_the_appliance_on_change(appliance):
+    appliance.start()
+
+    class Lane:  # anything with status() and add_listener() can be reported
+        def __init__(self):
+            self.listeners = []
+            self.state = "disconnected"
+
+        def add_listener(self, fn):
+            self.listeners.append(fn)
+
+        def status(self):
+            return {"lane": LANE, "state": self.state, "profile": "lines", "port": "/dev/serial/by-id/usb-test",
+                    "last_read_at": None, "reads": 3, "read_errors": 1, "detail": ""}
+
+    lane = Lane()
+    reporter = StatusReporter(appliance.url, appliance.token, interval=60).start()
+    try:
+        reporter.watch(lane)
+        assert wait_until(lambda: appliance.lane_state(LANE) == "disconnected", timeout=20)
+        lane.state = "connected"
+        for fn in lane.listeners:
+            fn(lane.status())
+        assert wait_until(lambda: appliance.lane_state(LANE) == "connected", timeout=20)
+    finally:
+        reporter.stop()
+    row = appliance.lane_state(LANE, "state, profile, port, reads, read_errors")
+    assert row == ("connected", "lines", "/dev/serial/by-id/usb-test", 3, 1)
+
+
+def test_a_read_id_already_used_on_another_lane_is_set_aside_not_dropped(appliance, tmp_path, data_dir, documents):
+    appliance.start()
+    queue = DeliveryQueue(tmp_path / "q")
+    deliverer = Deliverer(queue, appliance.url, appliance.token_both, max_backoff=0.2).start()
+    try:
+        deliverer({"lane": LANE, "read_id": "same-id", "mrz": documents[0]})
+        assert deliverer.drain(20)
+        deliverer({"lane": "south", "read_id": "same-id", "mrz": documents[1]})  # answered 409 read_id_conflict
+        assert deliverer.drain(20)
+    finally:
+        deliverer.stop()
+    stats = queue.stats()
+    queue.close()
+    assert [r[1] for r in appliance.scans()] == [LANE]
+    assert deliverer.delivered == 1 and deliverer.rejected == 1
+    assert stats["rejected"] == 1
+    assert (stats["rejected_reasons"][0]["status_code"], stats["rejected_reasons"][0]["reason"]) == (409, "read_id_conflict")

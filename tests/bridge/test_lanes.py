@@ -286,9 +286,10 @@ def test_no_personal_data_in_logs_above_debug(documents, scanner_factory, lane_f
             assert not any(s in text for s in secrets), text
 
 
-def test_lane_names_must_suit_urls_and_systemd():
+@pytest.mark.parametrize("name", ["booth 1", "north\n", "", "-north", "n" * 65])
+def test_lane_names_must_suit_urls_and_systemd(name):
     with pytest.raises(LaneError, match="lane name"):
-        LaneRunner("booth 1", {"port": "loop://"}, print)
+        LaneRunner(name, {"port": "loop://"}, print)
 
 
 def test_raw_wire_log_is_masked(documents, scanner_factory, caplog):

@@ -24,6 +24,7 @@ from appliance.ops.errors import BackupError, PassphraseError
 from appliance.store.changes import apply_changes
 from appliance.store.db import connect
 from appliance.store.documents import check
+from appliance.store.errors import ListUnavailable
 from appliance.store.lists import list_lists
 from appliance.web.audit import HEAD_FILE, AuditLog, load_key
 
@@ -332,8 +333,8 @@ def test_backup_during_a_reimport_restores_the_committed_version(data_dir, tmp_p
 
     # over the live box (now at version 2): its file is replaced, never overwritten in place
     v2_file = list_files(data_dir)
-    out = run_appliance("restore", str(tmp_path / "box.bak"), data_dir=data_dir)
-    assert out.returncode == 0, out.stderr
+    summary = restore_backup(tmp_path / "box.bak", data_dir)
+    assert summary.lists == {"sltd": 300} and len(summary.lists_removed) == 1
     assert found_here(data_dir, v1[-1]) and not found_here(data_dir, v2[-1])
     assert len(list_files(data_dir)) == 1 and list_files(data_dir) != v2_file
 
@@ -374,13 +375,12 @@ def test_backup_under_list_churn_is_one_consistent_version(data_dir, tmp_path):
     assert out.returncode == 0, out.stderr
     assert "warning" not in out.stderr
     fresh = tmp_path / "fresh"
-    out = run_appliance("restore", str(tmp_path / "box.bak"), data_dir=fresh)
-    assert out.returncode == 0, out.stderr
+    assert not restore_backup(tmp_path / "box.bak", fresh).warnings
     row = shown(fresh)["sltd"]
     v = int(row["version"])
     assert 5 <= v <= during + 1, (v, during)
     assert row["documents"] == 200 + v
-    assert found(fresh, f"C{v:07d}") and not found_here(fresh, f"C{v + 1:07d}")
+    assert found_here(fresh, f"C{v:07d}") and not found_here(fresh, f"C{v + 1:07d}")
     assert all(found_here(fresh, f"C{i:07d}") for i in range(1, v + 1))
 
 
@@ -389,8 +389,7 @@ def test_keyed_hash_box_restores_with_working_checks(data_dir, tmp_path):
     nums = numbers("H", 50)
     assert put(data_dir, "1", nums, hashing=True)["hashed"] is True
     key = (data_dir / "document-hash.key").read_bytes()
-    out = run_appliance("backup", str(tmp_path / "box.bak"), data_dir=data_dir)
-    assert out.returncode == 0, out.stderr
+    assert create_backup(data_dir, tmp_path / "box.bak").lists == {"sltd": 50}
     fresh = tmp_path / "fresh"
     out = run_appliance("restore", str(tmp_path / "box.bak"), data_dir=fresh)
     assert out.returncode == 0, out.stderr
@@ -414,7 +413,7 @@ def test_encrypted_backup_with_a_list_round_trips(data_dir, tmp_path):
     out = run_appliance("restore", str(bak), "--passphrase-file", str(tmp_path / "pass"), data_dir=fresh)
     assert out.returncode == 0, out.stderr
     assert "1 documents list (100 records)" in out.stdout
-    assert found(fresh, nums[3]) and (shown(fresh)["sltd"]["version"], shown(fresh)["sltd"]["documents"]) == ("7", 100)
+    assert found_here(fresh, nums[3]) and (shown(fresh)["sltd"]["version"], shown(fresh)["sltd"]["documents"]) == ("7", 100)
 
 
 def test_without_lists_is_quick_and_says_so(data_dir, tmp_path):
@@ -437,13 +436,12 @@ def test_without_lists_is_quick_and_says_so(data_dir, tmp_path):
     assert (fresh / "document-hash.key").read_bytes() == (data_dir / "document-hash.key").read_bytes()
     row = shown(fresh)["sltd"]
     assert row["version"] is None and row["documents"] == 0  # the sync client fetches a full snapshot
-    out = run_appliance("documents", "check", "--state", "UTO", "--number", nums[0], data_dir=fresh)
-    assert out.returncode == 2 and "sltd" in out.stderr and "Traceback" not in out.stderr
+    with pytest.raises(ListUnavailable, match="sltd"):  # `documents check` fails (status 2), never "not found"
+        found_here(fresh, nums[0])
 
     # the same box (its list file still there): the file is kept and the row follows it
-    out = run_appliance("restore", str(bak), data_dir=data_dir)
-    assert out.returncode == 0, out.stderr
-    assert "kept the list files already on this box for: sltd" in out.stdout
+    summary = restore_backup(bak, data_dir)
+    assert summary.lists_kept == ["sltd"] and not summary.lists_included
     assert found_here(data_dir, nums[0]) and shown(data_dir)["sltd"]["version"] == "3"
 
 

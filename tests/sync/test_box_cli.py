@@ -37,4 +37,4 @@ def test_sync_before_enrollment_and_bad_enroll_arguments(data_dir, capsys):
     assert code != 0 and err.startswith("error: ") and "Traceback" not in err
     code, err = appliance(capsys, "sync", "enroll", "--hub", "http://[::1", "--token", "enr_x",
                           "--hub-key", "ed25519:rMbIIdCWxG1RELz4/xn2YctJAMbn0ZhakSB7+L1dGCI=")
-    assert code == 3 and err.startswith("error: ") and "Traceback" not in err
+    assert code == 3 and "is not a valid http:// or https:// address" in err and "Traceback" not in err

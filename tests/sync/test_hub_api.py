@@ -210,6 +210,7 @@ def test_hostile_bodies_and_credentials_are_4xx_and_change_nothing(client, hub):
         ("get", "/api/v1/lists", {"Authorization": "Bearer 1.\u00ff\u00fe"}, None, 401, "bad_credential"),
         ("get", "/api/v1/lists/lost/update?from=\u00b2", a, None, 400, "bad_version"),
         ("get", "/api/v1/lists/lost/update?from=1%0A", a, None, 400, "bad_version"),
+        ("get", "/api/v1/lists/a%00b/update?from=0", a, None, 404, "unknown_list"),
         ("post", "/api/v1/records", raw, deep_list, 400, "malformed_json"),
         ("post", "/api/v1/records", raw, nested_payload, 400, "malformed_json"),
         ("post", "/api/v1/enroll", {"Content-Type": "application/json"}, deep_list, 400, "malformed_json"),
@@ -228,6 +229,13 @@ def test_hostile_bodies_and_credentials_are_4xx_and_change_nothing(client, hub):
     for method, path, headers, body, status, code in cases:
         r = getattr(client, method)(path, headers=headers, data=body)
         assert (r.status_code, r.json["error"]) == (status, code), (path, headers, str(body)[:80], r.json)
+    from sync.hub.errors import PublishError
+
+    for bad_name in ("box\n", "box\x00"):  # a trailing newline slipped through `$` once
+        with pytest.raises(PublishError):
+            appliances.add(hub.db, bad_name, token_hours=1)
+        with pytest.raises(PublishError):
+            lists.check_list_name(bad_name)
     assert _stored_state(hub) == before
     # the pending enrollment token was not spent by any of that
     assert client.post("/api/v1/enroll", json={"token": pending}).status_code == 201

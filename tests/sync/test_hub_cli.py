@@ -59,7 +59,10 @@ def test_bad_input_gives_one_line_errors_without_traceback(hub_dir, tmp_path, mo
     bad.write_text("not,the,right,columns\n1,2,3,4\n", encoding="utf-8")
     empty = tmp_path / "empty.csv"
     documents_csv(empty, [])
+    binary = tmp_path / "scan.csv"
+    binary.write_bytes(bytes(range(256)) * 40)
     cases = [
+        ["lists", "publish", "--list", "lost", "--format", "csv", str(binary)],
         ["lists", "publish", "--list", "lost", "--format", "documents-csv", str(bad)],
         ["lists", "publish", "--list", "lost", "--format", "documents-csv", str(empty)],
         ["lists", "publish", "--list", "lost", "--format", "nope", str(bad)],
@@ -76,6 +79,7 @@ def test_bad_input_gives_one_line_errors_without_traceback(hub_dir, tmp_path, mo
         assert exc.value.code != 0, args
         assert "Traceback" not in err and err.strip() and "internal error" not in err, (args, err)
         assert len(err.strip().splitlines()) <= 3, err
+        assert all(ch.isprintable() or ch == "\n" for ch in err) and len(err) < 1000, (args, err)
     p = subprocess.run([script("screening-hub"), *cases[0]], capture_output=True, text=True,
                        env={"SCREENING_HUB_DATA_DIR": env_dir, "PATH": "/usr/bin:/bin"}, timeout=60)
     assert p.returncode == 1 and p.stderr.startswith("error: ") and "Traceback" not in p.stderr

@@ -285,6 +285,7 @@ def test_served_hub_refuses_bad_requests_and_changes_nothing(hub_dir, served_hub
     assert hub_count(hub_dir) == 0
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # box-side checks: one hub backend is enough
 def test_wrong_key_or_url_at_enrollment_does_not_spend_the_token(hub_dir, served_hub, tmp_path):
     import http.server
     import threading

@@ -128,6 +128,17 @@ def test_false_positive_from_the_keyboard(live, lane, page, ctx, documents):
     lane.present(documents["POSSIBLE_MATCH"][0])
     page.wait_for_selector("#verdict[data-decision='CLEAR']", timeout=10000)
     assert "suppressed" in page.inner_text("#reasons").lower()
+    # a supervisor's own request waits for another supervisor: no Approve button for it
+    page.fill("#mrz-input", documents["POSSIBLE_MATCH"][1])
+    page.click("#mrz-submit")
+    page.wait_for_selector("#verdict[data-decision='POSSIBLE_MATCH']", timeout=10000)
+    page.keyboard.press("f")
+    page.keyboard.type("Checked the photo: another person")
+    page.check("#fp-suppress")
+    page.click("#fp-submit")
+    own = page.locator("#suppressions li", has_text="another person")
+    own.wait_for(timeout=10000)
+    assert "your own request" in own.inner_text() and own.locator("button", has_text="Approve").count() == 0
 
 
 def test_a_read_during_the_false_positive_dialog_waits_and_a_stolen_document_cannot_be_suppressed(live, lane, page, ctx, documents):
@@ -150,6 +161,22 @@ def test_a_read_during_the_false_positive_dialog_waits_and_a_stolen_document_can
     rows = ctx.reader().execute("SELECT scan_id, action FROM dispositions").fetchall()
     assert rows == [(hit_id, "false_positive")]
     assert ctx.reader().execute("SELECT count(*) FROM suppressions").fetchone()[0] == 0
+
+
+def test_a_live_verdict_does_not_take_the_keyboard_from_an_officer_typing(live, lane, page, ctx, documents):
+    log_in(page, live.url, "officer")
+    page.goto(f"{live.url}/booth/{LANE}")
+    page.wait_for_selector("#live-state.ok", timeout=10000)
+    lane.present([m for m in documents["HIT"] if "VEXMOOR" in m][0])
+    page.wait_for_selector("#verdict[data-decision='HIT']", timeout=10000)
+    page.keyboard.press("m")
+    page.keyboard.type("P<UTOKALD")
+    lane.present(documents["HIT"][1])  # another read arrives while the officer types
+    page.locator("#recent li").nth(1).wait_for(timeout=10000)
+    page.keyboard.type("ERON<<FACE<CHECK")  # C, F and H must land in the text, not act as shortcuts
+    assert page.input_value("#mrz-input") == "P<UTOKALDERON<<FACE<CHECK"
+    assert page.evaluate("document.activeElement.id") == "mrz-input"
+    assert ctx.reader().execute("SELECT count(*) FROM dispositions").fetchone()[0] == 0
 
 
 def test_a_disconnected_reader_is_announced_on_the_booth_screen(live, page, tokens):
@@ -190,6 +217,13 @@ def test_manual_entry_validates_as_you_type_and_screens(live, page, documents):
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("#verdict[data-decision='CLEAR']", timeout=10000)
     assert "manual" in page.inner_text("#verdict-meta")
+    page.wait_for_selector("#verdict:focus", timeout=5000)  # the verdict asked for takes the focus
+    broken = [m for m in documents["DOCUMENT_INVALID"] if "FONTAINE" in m][0]  # wrong document number check digit
+    page.fill("#mrz-input", broken)
+    page.click("#mrz-submit")
+    page.wait_for_selector("#verdict[data-decision='DOCUMENT_INVALID']", timeout=10000)
+    reasons = page.inner_text("#reasons")
+    assert "Wrong check digit: document number" in reasons and "Invalid:" not in reasons  # said once, not twice
 
 
 def test_console_shows_status_and_runs_a_self_test(live, lane, page, tmp_path):

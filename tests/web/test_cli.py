@@ -103,6 +103,9 @@ def test_commands_refuse_a_data_directory_that_was_never_initialised(tmp_path, c
 def test_token_lanes_are_checked_and_empty_listings_say_so(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("APPLIANCE_DATA_DIR", str(tmp_path / "box"))
     assert appliance(capsys, "init", "--admin-password", "first-admin-pw")[0] == 0
+    code, out, err = appliance(capsys, "users", "disable", "admin")
+    assert code == 0 and "no active administrator is left" in err
+    assert appliance(capsys, "users", "enable", "admin")[0] == 0
     code, out, _ = appliance(capsys, "tokens", "list")
     assert code == 0 and "no tokens yet" in out
     code, out, err = appliance(capsys, "tokens", "create", "--role", "bridge", "--lane", "bad lane!")
@@ -157,3 +160,23 @@ def _drive(proc) -> None:
             proc.kill()
             raise
     assert "Traceback" not in proc.stderr.read()
+
+
+def test_serve_without_init_warns_that_nobody_can_log_in(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).parent / "appliance"
+    env = {**os.environ, "APPLIANCE_DATA_DIR": str(tmp_path / "box")}
+    with subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", "0"], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stdout.readline().startswith("serving on http://127.0.0.1:")
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(10)
+        err = proc.stderr.read()
+    assert "nobody can log in" in err and "appliance init" in err and "Traceback" not in err

@@ -16,8 +16,7 @@ processes; rejected rows then carry the range's start offset and are renumbered 
 
 from __future__ import annotations
 
-import datetime as dt
-import operator
+import functools
 import re
 from pathlib import Path
 from typing import Callable, Iterator
@@ -38,7 +37,6 @@ FAST_LINE = re.compile(
     r"(?:, *([!-+\--~](?:[ -+\--~]*[!-+\--~])?)? *)?$",
     re.M,
 )
-_UNSAFE = re.compile(r'["\r]')  # quotes: fields may span lines; lone CR: the csv module splits there
 Segment = tuple  # (path, start, end) byte range of one file
 
 
@@ -88,8 +86,10 @@ def absolute_lines(path: Path, offset: int) -> int:
 class ChunkScanner:
     """Read byte ranges of documents-csv files as validated batches.
 
-    ``batches()`` yields ``("fast", matches, has_ref)`` for chunks parsed by :data:`FAST_LINE`
-    (tuples of its groups; every state, type, status and date in them is valid) and
+    ``batches()`` yields ``("fast", matches, has_ref, by_line)`` for chunks parsed by
+    :data:`FAST_LINE` (tuples of its groups; states, types and statuses are valid, dates have the
+    ``YYYY-MM-DD`` shape but the consumer must check that each is a real day, and call
+    ``by_line()`` for the chunk's rows and rejections when one is not) and
     ``("rows", tuples)`` of (state, type, number, status, reported_on, reference) for chunks read
     line by line. Rejected rows land in ``rejected`` as (path, segment start, line in segment,
     reason); more than ``max_errors`` of them stop the scan (``too_many`` is then True).
@@ -101,7 +101,6 @@ class ChunkScanner:
         self.rejected: list[tuple] = []
         self.too_many = False
         self.states: dict[str, str] = {}
-        self.dates: dict[str, bool] = {}
         self._csv = DocumentsCsvReader([Path("-")], errors=[])
         self._caches = ({}, {}, {s: s for s in STATUS_CODES if s != "listed_person"}, {"": True})
 
@@ -138,12 +137,17 @@ class ChunkScanner:
                     data, skipped = self._header(path, data)
                     line_base += skipped
                 text = data.decode("utf-8", errors="surrogateescape")
-                if _UNSAFE.search(text):
+                if "\r" in text:
+                    text = text.replace("\r\n", "\n")
+                    if "\r" in text:
+                        raise NeedsCsvModule(path.name)
+                if '"' in text:
                     raise NeedsCsvModule(path.name)
                 lines = text.count("\n")
                 found = FAST_LINE.findall(text)
-                if len(found) == lines and self._learn(found):
-                    yield "fast", found, text.count(",") != 4 * lines
+                if len(found) == lines:
+                    yield "fast", found, text.count(",") != 4 * lines, functools.partial(
+                        self._by_line, path, start, line_base, text)
                 else:
                     yield "rows", self._by_line(path, start, line_base, text)
                 line_base += lines
@@ -167,23 +171,6 @@ class ChunkScanner:
                 raise FileFormatError(path.name, skipped + 1, "wrong columns: expected " + ",".join(DOCUMENT_COLUMNS))
             return (b"" if end < 0 else data[end + 1:]), skipped + 1
         return data, skipped
-
-    def _learn(self, found: list) -> bool:
-        """Check the distinct states and dates of a parsed chunk (cached); False when one is invalid."""
-        states = self.states
-        for s in set(map(operator.itemgetter(0), found)) - states.keys():
-            states[s] = normalize_state(s)
-        dates = self.dates
-        for x in set(map(operator.itemgetter(6), found)) - dates.keys():
-            day = x.partition(",")[2]
-            try:
-                ok = not day or (dt.date.fromisoformat(day) is not None)
-            except ValueError:
-                ok = False
-            dates[x] = ok
-            if not ok:
-                return False
-        return True
 
     def _by_line(self, path: Path, start: int, line_base: int, text: str) -> list[tuple]:
         """A chunk with unusual lines: each line checked like DocumentsCsvReader.rows (same reasons)."""

@@ -241,7 +241,7 @@ class DocumentsCsvReader(_CsvBase):
                 status = statuses.get(status_text)
                 dtype = types.get(type_text)
                 ok_date = dates.get(reported)
-                if (state is None or status is None or dtype is None or ok_date is None
+                if (not state or status is None or dtype is None or ok_date is None
                         or not (number.isascii() and number.isalnum()) or (ref and not ref.isascii())):
                     reason = self._check_slow(f, states, types, statuses, dates)
                     if reason:

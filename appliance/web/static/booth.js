@@ -6,6 +6,7 @@
   var el = App.el, clear = App.clear;
   var lane = root.dataset.lane, canApprove = root.dataset.canApprove === "yes";
   var current = null, seen = {}, recent = [];
+  var me = (document.getElementById("who") || { dataset: {} }).dataset.name;
   var WORDS = { CLEAR: "CLEAR", HIT: "HIT", POSSIBLE_MATCH: "POSSIBLE MATCH", DOCUMENT_INVALID: "DOCUMENT INVALID", READ_ERROR: "READ ERROR" };
   var FIELDS = [["surname", "Surname"], ["given_names", "Given names"], ["document_number", "Document number"],
     ["document_code", "Document type"], ["issuing_state", "Issuing state"], ["nationality", "Nationality"],
@@ -14,7 +15,16 @@
   function $(id) { return document.getElementById(id); }
 
   /* ---- verdict ---- */
-  function render(scan) {
+  /* A live verdict must never take the keyboard from an officer who is typing (manual MRZ, a
+     file field): keys typed then would be lost or, worse, read as the C/F/H shortcuts. The
+     verdict is announced through aria-live either way; it takes focus only when nobody types or
+     when the officer asked for it (manual entry, image, a recent scan). */
+  function typing() {
+    var a = document.activeElement;
+    return !!a && (a.tagName === "TEXTAREA" || a.tagName === "INPUT" || a.tagName === "SELECT");
+  }
+
+  function render(scan, takeFocus) {
     current = scan;
     var box = $("verdict"), word = WORDS[scan.decision] || scan.decision;
     box.className = "verdict";
@@ -28,7 +38,12 @@
     if (scan.stale) { meta += " · a list is out of date"; }
     $("verdict-meta").textContent = meta;
     var reasons = clear($("reasons"));
-    (scan.reasons || []).forEach(function (r) { reasons.appendChild(el("li", { text: App.reasonText(r) })); });
+    var list = scan.reasons || [], digitFailed = list.some(function (r) { return String(r).indexOf("check_digit_failed:") === 0; });
+    list.forEach(function (r) {
+      /* "invalid: X check digit does not match" only repeats "Wrong check digit: X" */
+      if (digitFailed && /^invalid:.*check digit/.test(String(r))) { return; }
+      reasons.appendChild(el("li", { text: App.reasonText(r) }));
+    });
     var matches = scan.matches || [];
     if (matches.length) {
       reasons.appendChild(el("li", { text: matches.length + " match" + (matches.length > 1 ? "es" : "") + ": " +
@@ -38,7 +53,7 @@
     $("actions").hidden = !needs;
     $("disposition-state").textContent = (scan.dispositions && scan.dispositions.length) ? "Recorded: " + scan.dispositions.map(function (d) { return d.action.replace("_", " "); }).join(", ") : "";
     renderFields(scan.document);
-    box.focus({ preventScroll: true });
+    if (takeFocus || !typing()) { box.focus({ preventScroll: true }); }
   }
 
   function renderFields(doc) {
@@ -75,10 +90,22 @@
   /* ---- live events ---- */
   var source = null;
   function connect() {
+    if (source) { source.close(); }
     var last = recent.length ? recent[0].id : 0;
     source = new EventSource("/api/v1/lanes/" + encodeURIComponent(lane) + "/events" + (last ? "?after=" + last : ""));
     source.onopen = function () { $("live-state").textContent = "live"; $("live-state").className = "live ok"; };
-    source.onerror = function () { $("live-state").textContent = "reconnecting…"; $("live-state").className = "live bad"; };
+    source.onerror = function () {
+      $("live-state").textContent = "reconnecting…"; $("live-state").className = "live bad";
+      /* the browser retries a dropped connection by itself, but gives up for good after an HTTP
+         error (service restarted, session ended): then check the session and open a new stream
+         that replays what was missed */
+      if (source.readyState === EventSource.CLOSED) {
+        source = null;
+        setTimeout(function () {
+          App.api("GET", "/lanes").then(function (d) { if (d._ok && !source) { connect(); } else if (!source) { setTimeout(connect, 5000); } });
+        }, 3000);
+      }
+    };
     source.onmessage = function (ev) {
       var scan;
       try { scan = JSON.parse(ev.data); } catch (e) { return; }
@@ -273,15 +300,16 @@
       items.forEach(function (s) {
         list.appendChild(el("li", {}, el("span", { text: "#" + s.id + " scan " + s.scan_id + " · " + s.list_name + " · " + s.days + " d · by " + s.requested_by + ": " + s.reason + " " }),
           el("button", { type: "button", text: "Show scan", "data-scan": s.scan_id, onclick: function () { showScan(s.scan_id, true); } }),
-          el("button", { type: "button", text: "Approve", onclick: function () { decide(s.id, true); } }),
-          el("button", { type: "button", text: "Reject", onclick: function () { decide(s.id, false); } })));
+          s.requested_by === me ? el("span", { class: "note", text: "your own request: another supervisor decides" }) :
+            [el("button", { type: "button", text: "Approve", onclick: function () { decide(s.id, true); } }),
+             el("button", { type: "button", text: "Reject", onclick: function () { decide(s.id, false); } })]));
       });
     });
   }
   function showScan(id, withHitcard) {
     return App.api("GET", "/scans/" + id).then(function (d) {
       if (!d._ok) { return; }
-      render(d);
+      render(d, true);
       if (withHitcard && (d.matches || []).length) { openHitcard(); }
     });
   }
@@ -332,7 +360,8 @@
     var rid = "manual-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 10);
     App.api("POST", "/scans", { lane: lane, mrz: r.text || input.value, source: "manual", read_id: rid }).then(function (d) {
       if (!d._ok) { feedback.appendChild(el("div", { class: "chk bad", text: d.message || d.error })); return; }
-      if (remember(d)) { render(d); }
+      remember(d);  /* the live event may have shown it already: show it again, now with the focus */
+      render(d, true);
     });
   });
 
@@ -346,7 +375,7 @@
     fd.append("image", file);
     state.textContent = "Reading…";
     App.api("POST", "/scans/image", fd).then(function (d) {
-      if (d._ok) { state.textContent = "Read: scan " + d.id + " · " + (WORDS[d.decision] || d.decision); if (remember(d)) { render(d); } return; }
+      if (d._ok) { state.textContent = "Read: scan " + d.id + " · " + (WORDS[d.decision] || d.decision); remember(d); render(d, true); return; }
       state.textContent = d.message || d.error;
       if (d.best_guess) { input.value = d.best_guess; showCheck(); input.focus(); }
     });
