@@ -391,11 +391,16 @@ def tokens_revoke(data_dir, token_id):
     app = open_appliance(data_dir)
     try:
         with app.write() as db:
-            accounts.revoke_token(db, token_id)
-            app.audit.append(db, _cli_actor(), "token.revoke", f"token:{token_id}", {})
+            before = accounts.get_token(db, token_id)
+            if before["revoked_at"] is None:
+                accounts.revoke_token(db, token_id)
+                app.audit.append(db, _cli_actor(), "token.revoke", f"token:{token_id}", {})
     finally:
         app.close()
-    click.echo(f"token {token_id} revoked")
+    if before["revoked_at"] is None:
+        click.echo(f"token {token_id} revoked")
+    else:
+        click.echo(f"token {token_id} was already revoked at {before['revoked_at']}; nothing changed")
 
 
 # -- audit ---------------------------------------------------------------------------------

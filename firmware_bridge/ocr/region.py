@@ -1,7 +1,8 @@
 """Finding the MRZ in a page image and cutting it out straight.
 
-Two detectors propose regions: PassportEye's (Boone's morphological method at a
-250-pixel working width, which finds the MRZ band on most scans) and an OpenCV
+Two detectors propose regions: PassportEye's box locator (Boone's morphological method
+at a 250-pixel working width, then PassportEye's merging of parallel boxes, which finds
+the MRZ band on most scans) and an OpenCV
 variant at a larger working width with a line-shaped closing, which finds it on
 hand-held photos and small MRZ bands. Both return :class:`Region` objects in
 full-image pixel coordinates; :func:`extract` rotates one straight and crops it.
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import math
-import warnings
 from dataclasses import dataclass
 
 import cv2
@@ -53,17 +53,22 @@ def _normalise_angle(angle: float, width: float, height: float) -> tuple[float, 
 
 def passporteye_regions(gray: np.ndarray, max_width: int = 250) -> list[Region]:
     """Candidate MRZ boxes from PassportEye's detector (no OCR is run)."""
-    from passporteye.mrz.image import BooneTransform, MRZBoxLocator
+    from passporteye.mrz.image import MRZBoxLocator
+    from skimage import filters
 
     h, w = gray.shape
     scale = min(1.0, max_width / float(w))
     small = cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))),
                        interpolation=cv2.INTER_AREA) if scale < 1 else gray
     small = small.astype(np.float64) / 255.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # skimage deprecations inside passporteye
-        binary = BooneTransform()(small)
-        boxes = MRZBoxLocator()(binary)
+    # PassportEye's BooneTransform (black top-hat, vertical Sobel, closing, Otsu), done with
+    # OpenCV: the same pixels, without skimage's deprecation warnings
+    square = np.ones((5, 5), np.uint8)
+    tophat = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, square)
+    closed = cv2.morphologyEx(np.abs(filters.sobel_v(tophat)), cv2.MORPH_CLOSE, square)
+    if closed.max() <= closed.min():
+        return []
+    boxes = MRZBoxLocator()(closed > filters.threshold_otsu(closed))
     out = []
     for box in boxes:
         # PassportEye's boxes use (row, col) centres and angles from the vertical axis.

@@ -114,6 +114,12 @@ def test_token_lanes_are_checked_and_empty_listings_say_so(tmp_path, capsys, mon
     assert code == 0 and out.startswith("bsa_") and "not configured" in err
     code, out, _ = appliance(capsys, "tokens", "create", "--role", "terminal", "--lane", "*", "--json")
     assert code == 0 and json.loads(out)["lanes"] == ["*"]
+    token_id = json.loads(out)["id"]
+    assert appliance(capsys, "tokens", "revoke", str(token_id))[1] == f"token {token_id} revoked\n"
+    code, out, _ = appliance(capsys, "tokens", "revoke", str(token_id))
+    assert code == 0 and "already revoked" in out
+    code, out, _ = appliance(capsys, "audit", "show", "--action", "token.revoke", "--json")
+    assert len(json.loads(out)) == 1  # the second, empty revoke is not audited again
 
 
 def test_commands_are_registered():
