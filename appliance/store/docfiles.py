@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hmac
 import logging
 import os
 import re
@@ -160,9 +161,15 @@ class Builder:
         """
         sc, tc, infos = self._codes
         plain = self.hasher.key is None
-        while plain:
+        key, digest, from_bytes, tag = self.hasher.key, hmac.digest, int.from_bytes, self.hasher.pfx
+        while True:
             try:
-                if has_ref:
+                if not plain:  # keyed hash of "state:rest", as Hasher.num
+                    rows = [(sc[s], from_bytes(digest(key, f"{states[s]}:{d or o}".encode(), "sha256")[:8], "big",
+                                               signed=True), tag(p), tc[t], infos[x], r or None)
+                            for s, t, p, d, o, n, x, r in found if not n]
+                    sql = "INSERT INTO stage.rows (state, num, pfx, kind, info, ref) VALUES (?,?,?,?,?,?)"
+                elif has_ref:
                     rows = [(sc[s], int(d) if d else o, p, tc[t], infos[x], r or None)
                             for s, t, p, d, o, n, x, r in found if not n]
                     sql = "INSERT INTO stage.rows (state, num, pfx, kind, info, ref) VALUES (?,?,?,?,?,?)"
@@ -173,12 +180,9 @@ class Builder:
             except KeyError:
                 if not self._learn(found, states):
                     return False  # a date that is not a real day: the caller reads the chunk line by line
-        else:
-            rows = ()
         longer = None
         if len(rows) != len(found):
-            longer = [(states.get(s) or normalize_state(s), t, n or (p + d + o), *x.split(","), r or None)
-                      for s, t, p, d, o, n, x, r in found if n or not plain]
+            longer = [(states[s], t, n, *x.split(","), r or None) for s, t, p, d, o, n, x, r in found if n]
             if not self._learn(longer, states, dates_only=True):
                 return False
         if rows:

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, stream_
 
 from . import scans, suppress, system
 from .auth import require, require_lane
-from .errors import Forbidden, Unauthorized, ValidationError
+from .errors import Forbidden, Unauthorized, Unavailable, ValidationError
 from .events import HEARTBEAT_SECONDS, format_event
 
 log = logging.getLogger(__name__)
@@ -244,6 +244,12 @@ def lane_status(lane: str):
     return jsonify({"lane": lane, "state": state}), 200
 
 
+def max_streams(c) -> int:
+    """Live event streams allowed at once: the server's threads less a quarter (at least 4) kept for requests."""
+    threads = int(c.config["server"]["threads"])
+    return max(1, threads - max(4, threads // 4))
+
+
 @bp.get("/lanes/<lane>/events")
 @require("events")
 def lane_events(lane: str):
@@ -261,6 +267,10 @@ def lane_events(lane: str):
     except ValueError:
         raise ValidationError("Last-Event-ID must be a scan id", code="invalid_parameter") from None
     limit = int_arg("limit", 0, 0, 100000)
+    if c.events.subscribers() >= max_streams(c):
+        # every open stream holds a server thread: keep some for scans from the readers
+        raise Unavailable(f"too many live screens are open ({max_streams(c)}); close one or raise server.threads",
+                          code="too_many_screens")
     sub = c.events.subscribe(lane)
     missed = scans.list_scans(c.reader(), lane=lane, after_id=after_id, limit=100) if after is not None else []
 

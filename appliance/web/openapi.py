@@ -99,7 +99,7 @@ def document() -> dict:
         "/lanes/{lane}/status": {"post": _op("A bridge reports its reader's state", "lane.report", {200: ("stored", OBJ)},
                                              body=lane_status, params=[_path_param("lane")])},
         "/lanes/{lane}/events": {"get": _op("Server-sent events: one data line with the scan JSON per verdict", "events",
-                                            {200: ("text/event-stream", "sse")},
+                                            {200: ("text/event-stream", "sse"), 503: ("too many live screens open", _ERROR)},
                                             params=[_path_param("lane"), _query("after", "integer", "replay scans after this id (or Last-Event-ID)"),
                                                     _query("limit", "integer", "close after this many events")])},
         "/lanes/{lane}/selftest": {"post": _op("Virtual-scanner self-test (nothing stored)", "selftest", {200: ("result", OBJ)}, params=[_path_param("lane")])},

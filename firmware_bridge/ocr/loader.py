@@ -79,6 +79,8 @@ def decode(data: bytes, label: str = "image data") -> np.ndarray:
                              f"(limit {MAX_PIXELS // 1_000_000} megapixels)")
         if min(w, h) < 16:
             raise ImageError(f"{label}: image is too small ({w}x{h}) to hold an MRZ")
+        if img.format == "JPEG" and w > 2 * WORK_WIDTH:
+            img.draft("L", (WORK_WIDTH, round(h * WORK_WIDTH / w)))  # decode at 1/2, 1/4 or 1/8 size
         try:
             img.load()
             img = ImageOps.exif_transpose(img)

@@ -205,8 +205,37 @@ class _Evidence:
 
 
 def read_gray(gray: np.ndarray, *, max_passes: int = MAX_PASSES,
-              time_budget_s: float = TIME_BUDGET_S) -> ImageRead:
-    """Read the MRZ of an already decoded grayscale image."""
+              time_budget_s: float = TIME_BUDGET_S, turn: bool = True) -> ImageRead:
+    """Read the MRZ of an already decoded grayscale image (turned a quarter or half if need be)."""
+    result = _read_upright(gray, max_passes, time_budget_s, give_up_after=4 if turn else max_passes)
+    if result.best_guess is not None or not turn:
+        return result
+    import cv2
+
+    # nothing MRZ-like at all: the page may be sideways or upside down; look at each way
+    # briefly, then read on in the one whose read passes the most checks
+    spent = result.passes
+    best_code, best_key = None, (-1,)
+    for code in (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_180):
+        turned = _read_upright(cv2.rotate(gray, code), 2, time_budget_s, give_up_after=2)
+        spent += turned.passes
+        if turned.status == "ok":
+            turned.passes = spent
+            return turned
+        if turned.best_guess is not None:
+            key = (sum(bool(v) for v in turned.checks.values()),)
+            if key > best_key:
+                best_code, best_key = code, key
+    if best_code is None:
+        result.passes = spent
+        return result
+    more = _read_upright(cv2.rotate(gray, best_code), max_passes, time_budget_s, give_up_after=max_passes)
+    more.passes += spent
+    return more
+
+
+def _read_upright(gray: np.ndarray, max_passes: int, time_budget_s: float, give_up_after: int) -> ImageRead:
+    """Recognition passes over one orientation; stops early when nothing MRZ-like turns up."""
     started = time.perf_counter()
     cpu_started = time.thread_time()  # the budget counts work, not waiting on a busy machine
     best: Candidate | None = None
@@ -217,6 +246,8 @@ def read_gray(gray: np.ndarray, *, max_passes: int = MAX_PASSES,
     where = None
     for desc, image, psm in _passes(gray):
         if passes >= max_passes or (passes and time.thread_time() - cpu_started > time_budget_s):
+            break
+        if passes >= give_up_after and best is None:
             break
         passes += 1
         cands = candidates(_recognise(image, psm))

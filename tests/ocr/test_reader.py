@@ -48,3 +48,14 @@ def test_a_read_that_cannot_be_checked_is_a_read_error_with_a_guess(imagegen):
     read = read_mrz_image(buf.getvalue())
     assert read.status == "read_error"
     assert read.mrz is None
+
+
+def test_sideways_photo_is_turned_and_read(imagegen):
+    """A document photographed a quarter turn off (portrait) is still read."""
+    import io
+
+    doc = imagegen.make("TD3", 4, "clean")
+    buf = io.BytesIO()
+    doc.image.rotate(90, expand=True).save(buf, format="PNG")
+    read = read_mrz_image(buf.getvalue())
+    assert read.status == "ok" and read.mrz == doc.mrz

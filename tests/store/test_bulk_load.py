@@ -125,3 +125,17 @@ def test_quoted_fields_fall_back_to_the_csv_module(db, tmp_path):
     report = import_list(db, "sltd", "documents-csv", [f])
     assert report.records == 2
     assert lookup(db, "FRA", "123456789")[0]["reference"] == "ref, with comma"
+
+
+def test_check_sees_lists_changed_through_another_connection(db, data_dir, tmp_path):
+    from appliance.store.db import connect, database_path
+    from appliance.store.documents import check
+    from appliance.store.lists import remove_list
+
+    assert check(db, "FRA", "123456789") == []  # caches the (empty) list of lists
+    other = connect(database_path(data_dir))
+    import_list(other, "sltd", "documents-csv", [write(tmp_path / "d.csv", "FRA,P,123456789,lost,\n")])
+    assert [m["list"] for m in check(db, "FRA", "123456789")] == ["sltd"]
+    remove_list(other, "sltd")
+    assert check(db, "FRA", "123456789") == []
+    other.conn.close()

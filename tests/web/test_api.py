@@ -155,6 +155,24 @@ def test_events_replay_after_an_id_and_deliver_live(client, app, tokens, documen
     resp.close()
 
 
+def test_live_screens_cannot_take_every_server_thread(client, ctx, tokens, documents):
+    from appliance.web.api import max_streams
+
+    cap = max_streams(ctx)
+    assert 0 < cap < int(ctx.config["server"]["threads"])
+    held = [ctx.events.subscribe(LANE) for _ in range(cap)]
+    try:
+        resp = client.get(f"/api/v1/lanes/{LANE}/events", headers=bearer(tokens["terminal"]))
+        assert resp.status_code == 503 and resp.get_json()["error"] == "too_many_screens"
+        assert post_scan(client, tokens["bridge"], documents["CLEAR"][0]).status_code == 201  # reads still get in
+    finally:
+        for sub in held:
+            sub.close()
+    resp = client.get(f"/api/v1/lanes/{LANE}/events?after=0&limit=1", headers=bearer(tokens["terminal"]), buffered=False)
+    assert resp.status_code == 200
+    resp.close()
+
+
 def test_disposition_confirmed_and_false_positive(client, ctx, tokens, documents, as_user):
     scan = post_scan(client, tokens["bridge"], documents["HIT"][0]).get_json()
     officer = as_user("officer")

@@ -100,9 +100,10 @@
   function listRows(lists) {
     return lists.map(function (l) {
       var counts = l.counts || {};
-      var n = l.kind === "documents" ? (l.documents || 0) + " documents" :
-        [["persons", "persons"], ["entities", "entities"], ["names", "names"], ["documents", "documents"]].filter(function (p) { return l[p[0]]; })
-          .map(function (p) { return l[p[0]] + " " + p[1]; }).join(", ") || (Object.keys(counts).map(function (k) { return k + " " + counts[k]; }).join(", "));
+      function count(k, one) { var v = l[k] || 0; return v + " " + (v === 1 ? one : k); }
+      var n = l.kind === "documents" ? count("documents", "document") :
+        [["persons", "person"], ["entities", "entity"], ["names", "name"], ["documents", "document"]].filter(function (p) { return l[p[0]]; })
+          .map(function (p) { return count(p[0], p[1]); }).join(", ") || (Object.keys(counts).map(function (k) { return k + " " + counts[k]; }).join(", "));
       return el("tr", {}, cell(l.name), cell(l.kind), cell(l.version), cell(n), cell(App.fmtAge(l.age_hours), (l.stale ? "bad" : "ok") + " nowrap"), cell(l.source || l.format));
     });
   }
