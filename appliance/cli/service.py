@@ -6,6 +6,8 @@ import getpass
 import sys
 import json
 import logging
+import signal
+import threading
 import os
 from pathlib import Path
 
@@ -185,9 +187,10 @@ def run_server(app, host: str, port: int, threads: int, *, on_ready=None, watchd
         on_ready(url)
     if watchdog is not None:
         watchdog.start()
+    previous = _stop_on_sigterm()
     try:
         server.run()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Terminate):
         pass
     finally:
         sdnotify.stopping()
@@ -196,6 +199,23 @@ def run_server(app, host: str, port: int, threads: int, *, on_ready=None, watchd
         app.extensions["appliance"].events.close()
         stop_server(server, loop_running=False)
         app.extensions["appliance"].close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class _Terminate(BaseException):
+    """Raised in the main thread by SIGTERM so the server shuts down cleanly."""
+
+
+def _stop_on_sigterm():
+    """Make SIGTERM end ``server.run()`` like Ctrl-C; return the previous handler (or None)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        raise _Terminate()
+
+    return signal.signal(signal.SIGTERM, handler)
 
 
 # -- demo ----------------------------------------------------------------------------------

@@ -53,8 +53,9 @@ def _echo_json(value) -> None:
 @click.option("--debug", is_flag=True, help="Log at DEBUG level.")
 def cli(debug: bool) -> None:
     """Central hub of the border screening fleet: publishes signed lists, receives encounters."""
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from appliance.ops.logging import configure
+
+    configure("DEBUG" if debug else "WARNING")
 
 
 @cli.command()
