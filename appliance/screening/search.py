@@ -19,6 +19,8 @@ _CHUNK = 900
 #: query parts found in more names than this (and COMMON_SHARE of all names) only confirm
 COMMON_CAP = 1000
 COMMON_SHARE = 0.0005
+#: most names of a very common part, fitting the birth years, checked for the second part
+PAIR_SCAN_LIMIT = 20_000
 
 
 @dataclass
@@ -125,12 +127,18 @@ def find_candidates(conn, tokens: list[str], truncated: bool, max_candidates: in
         # such a name needs a date of birth to match at all, fit the birth years
         a, b = very_common[0], very_common[1]
         ids_a, ids_b = list(matches[a]), list(matches[b])
-        sql = (
-            f"SELECT pa.name_id, 2, 1 FROM screening_postings pa JOIN screening_postings pb"
-            f" ON pb.name_id = pa.name_id AND pb.token_id IN ({','.join('?' * len(ids_b))})"
-            f" WHERE pa.token_id IN ({','.join('?' * len(ids_a))}) AND ({fits.replace('p.', 'pa.')}) LIMIT ?"
+        fit_a = conn.execute(
+            f"SELECT DISTINCT p.name_id FROM screening_postings p WHERE p.token_id IN ({','.join('?' * len(ids_a))})"
+            f" AND ({fits}) LIMIT ?",
+            (*ids_a, *year_params, PAIR_SCAN_LIMIT),
+        ).fetchall()
+        both = _in_chunks(
+            conn,
+            f"SELECT DISTINCT name_id FROM screening_postings WHERE token_id IN ({','.join('?' * len(ids_b))})"
+            " AND name_id IN ({})",
+            [r[0] for r in fit_a], tuple(ids_b),
         )
-        ranked = conn.execute(sql, (*ids_b, *ids_a, *year_params, max_candidates)).fetchall()
+        ranked = [(r[0], 2, 1) for r in both[:max_candidates]]
     else:
         ranked = []
     if not ranked:

@@ -438,7 +438,9 @@ def _parallel(path, files, hasher, max_errors, progress, workers, split_ranges, 
 
                 raise FileFormatError(*r["format_error"])
             if "error" in r:
-                raise RuntimeError(f"bulk load worker failed: {r['error']}")
+                from .errors import StoreError
+
+                raise StoreError(f"bulk load of {path.name} failed in a worker process: {r['error']}")
         if any("csv" in r for r in results):
             raise needs_csv(path.name)
         rejected = [row for r in results for row in r["rejected"]]

@@ -273,7 +273,13 @@ def _read_upright(gray: np.ndarray, max_passes: int, time_budget_s: float, give_
         return ImageRead("ok", found.text, found.text, _parse(found.text), elapsed, found.fmt,
                          dict(found.checks), passes, where)
     guess = best.text if best is not None else None
-    return ImageRead("read_error", None, guess, _parse(guess), elapsed,
+    document = _parse(guess)
+    if document is not None:
+        # the guess may even pass the engine's checks (a doubtful name, or a confusable
+        # character no check digit can see): it is still not a read anyone may act on
+        document = {**document, "valid": False, "status": "read_error",
+                    "errors": list(document.get("errors") or []) + ["image read not confirmed; check the document by hand"]}
+    return ImageRead("read_error", None, guess, document, elapsed,
                      best.fmt if best else None, dict(best.checks) if best else {}, passes, None)
 
 

@@ -134,8 +134,9 @@ def test_files_in_place(appliance_root):
     assert "component=appliance" in (r / "opt/border-appliance/INSTALLED").read_text()
     assert [w.name for w in (r / "opt/border-appliance/wheels").iterdir()] == ["border_screening_appliance-0.1.0-py3-none-any.whl"]
     assert (r / "opt/border-appliance/.installed-from").read_text().startswith("source ")
-    assert mode(r, "etc/border-appliance") == (0o750, 0, bag)
-    assert mode(r, "etc/border-appliance/appliance.toml") == (0o640, 0, bag)
+    # the console saves settings (web service, group border-appliance); new files keep the group
+    assert mode(r, "etc/border-appliance") == (0o2770, 0, bag)
+    assert mode(r, "etc/border-appliance/appliance.toml") == (0o660, 0, bag)
     assert mode(r, "etc/border-appliance/bridge.token") == (0o640, 0, ids(r, "border-bridge", "group"))
     assert mode(r, "var/lib/border-appliance") == (0o700, ba, bag)
     assert mode(r, "var/lib/border-appliance-bridge")[:2] == (0o700, bb)
@@ -173,13 +174,13 @@ def test_default_configuration_is_valid(appliance_root):
 
 
 def test_units_enabled(appliance_root):
-    """The target is wanted at boot and pulls the web service, the bridge and both timers."""
+    """The target is wanted at boot and pulls the web service, the bridge, the sync loop and the timers."""
     r = appliance_root
     wants = sorted(p.name for p in (r / WANTS / "border-appliance.target.wants").iterdir())
-    assert wants == ["border-appliance-backup.timer", "border-appliance-purge.timer", "border-appliance-sync.timer",
+    assert wants == ["border-appliance-backup.timer", "border-appliance-purge.timer", "border-appliance-sync-loop.service",
                      "border-appliance-web.service", "firmware-bridge.service"]
     assert (r / WANTS / "multi-user.target.wants/border-appliance.target").is_symlink()
-    out = subprocess.run(["systemctl", f"--root={r}", "is-enabled", "border-appliance-sync-loop.service",
+    out = subprocess.run(["systemctl", f"--root={r}", "is-enabled", "border-appliance-sync.timer",
                           "firmware-bridge-lanes.target"], capture_output=True, text=True)
     assert out.stdout.split() == ["disabled", "disabled"]
 
@@ -196,28 +197,42 @@ def test_reinstall_is_idempotent_and_keeps_the_configuration(appliance_root):
     assert 'site_name = "North gate"' in cfg.read_text()
 
 
-def test_per_lane_and_loop_modes(appliance_root):
-    """--per-lane enables one bridge instance per configured lane; --sync loop swaps the timer; and back."""
+def test_per_lane_timer_and_watch_dir_modes(appliance_root):
+    """--per-lane enables one bridge instance per lane; --sync timer swaps the loop; image lanes' folders
+    become writable for the bridge through a drop-in; and all of it back."""
     r = appliance_root
     cfg = r / "etc/border-appliance/appliance.toml"
     saved = cfg.read_text()
     cfg.write_text(saved + '[lanes.north]\nport = "/dev/serial/by-id/usb-Access_IS_OCR315-if00"\n'
-                   '[lanes.south-gate]\nport = "/dev/mrz-south-gate"\n')
+                   '[lanes.south-gate]\nport = "/dev/mrz-south-gate"\n'
+                   '[lanes.pages]\nwatch_dir = "/srv/scans/pages"\n[lanes.home]\nwatch_dir = "/home/clerk/scans"\n')
+    (r / "srv/scans/pages").mkdir(parents=True)
     try:
-        out = install(r, "--per-lane", "--sync", "loop")
+        out = install(r, "--per-lane", "--sync", "timer")
         lanes = sorted(p.name for p in (r / WANTS / "firmware-bridge-lanes.target.wants").iterdir())
-        assert lanes == ["firmware-bridge@north.service", "firmware-bridge@south\\x2dgate.service"]  # systemd-escape
+        assert lanes == ["firmware-bridge@home.service", "firmware-bridge@north.service", "firmware-bridge@pages.service",
+                         "firmware-bridge@south\\x2dgate.service"]  # systemd-escape
         wants = sorted(p.name for p in (r / WANTS / "border-appliance.target.wants").iterdir())
-        assert "firmware-bridge.service" not in wants and "border-appliance-sync.timer" not in wants
-        assert {"firmware-bridge-lanes.target", "border-appliance-sync-loop.service"} <= set(wants)
+        assert "firmware-bridge.service" not in wants and "border-appliance-sync-loop.service" not in wants
+        assert {"firmware-bridge-lanes.target", "border-appliance-sync.timer"} <= set(wants)
         assert "lane udev rules not generated" in out.stdout and "say which reader" in out.stdout  # south
+        for unit in ("firmware-bridge.service", "firmware-bridge@.service"):
+            dropin = r / WANTS / f"{unit}.d/50-watch-dirs.conf"
+            lines = dropin.read_text().splitlines()
+            assert lines[1:] == ["[Service]", "ReadWritePaths=-/srv/scans/pages", "ReadWritePaths=-/home/clerk/scans"]
+            assert mode(r, f"{WANTS}/{unit}.d/50-watch-dirs.conf") == (0o644, 0, 0)
+        assert "watch_dir /home/clerk/scans is hidden from the bridge" in out.stdout
+        assert "watch_dir /home/clerk/scans does not exist" in out.stdout
+        assert "/srv/scans/pages does not exist" not in out.stdout
     finally:
         cfg.write_text(saved)
-    install(r)  # back to one bridge for all lanes and the timer
+        shutil.rmtree(r / "srv")
+    install(r)  # back to one bridge for all lanes, the loop, no drop-ins
     assert not list((r / WANTS / "firmware-bridge-lanes.target.wants").glob("*"))
     wants = sorted(p.name for p in (r / WANTS / "border-appliance.target.wants").iterdir())
-    assert "firmware-bridge.service" in wants and "border-appliance-sync.timer" in wants
-    assert "border-appliance-sync-loop.service" not in wants
+    assert "firmware-bridge.service" in wants and "border-appliance-sync-loop.service" in wants
+    assert "border-appliance-sync.timer" not in wants
+    assert not (r / WANTS / "firmware-bridge.service.d").exists()
 
 
 def test_uninstall_keeps_data_unless_purged(appliance_root):
@@ -258,9 +273,10 @@ def test_hub_install_and_uninstall(tmp_path, wheelhouse):
 
 def test_bad_options_are_refused(tmp_path):
     """Unknown options and --purge-data without --uninstall fail with a message."""
-    for args in (["--bogus"], ["--purge-data"], ["--sync", "sometimes"]):
-        out = subprocess.run([str(ROOT / "scripts/install-appliance"), "--root", str(tmp_path), *args],
+    for args in (["--bogus"], ["--purge-data"], ["--sync", "sometimes"], ["--sync"], ["--component", "x"]):
+        out = subprocess.run([str(ROOT / "scripts/install-appliance"), "--root", str(tmp_path / "r"), *args],
                              capture_output=True, text=True, timeout=60)
-        assert out.returncode == 1 and "install: error:" in out.stderr
+        assert out.returncode == 1 and "install: error:" in out.stderr, args
+        assert not (tmp_path / "r").exists(), args  # nothing half-done
     out = subprocess.run([str(ROOT / "scripts/install-appliance"), "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "--purge-data" in out.stdout

@@ -76,8 +76,34 @@ def test_bridge_reaches_serial_devices_only():
         assert allowed and all(v.startswith("char-tty") for v in allowed), allowed
         assert d["IPAddressDeny"] == "any" and d["IPAddressAllow"] == "localhost"
     for unit in SYSTEMD_DIR.glob("*.service"):
-        if not unit.name.startswith("firmware-bridge"):
-            assert dict(directives(unit)).get("PrivateDevices") == "yes", unit.name
+        if unit.name.startswith("firmware-bridge"):
+            continue
+        pairs = directives(unit)
+        if unit.name == "border-appliance-web.service":  # the console's "Test port": serial devices only
+            assert dict(pairs)["SupplementaryGroups"] == "dialout" and dict(pairs)["DevicePolicy"] == "closed"
+            assert [v for k, v in pairs if k == "DeviceAllow"] == [v for k, v in directives(SYSTEMD_DIR / "firmware-bridge.service") if k == "DeviceAllow"]
+        else:
+            assert dict(pairs).get("PrivateDevices") == "yes", unit.name
+
+
+def test_read_write_paths_match_what_each_service_writes():
+    """The web service may save the console's settings; the bridge only its queue; the rest their data."""
+    rw = {u.name: " ".join(v for k, v in directives(u) if k == "ReadWritePaths").split() for u in SYSTEMD_DIR.glob("*.service")}
+    assert rw["border-appliance-web.service"] == ["/var/lib/border-appliance", "/etc/border-appliance"]
+    for name in ("firmware-bridge.service", "firmware-bridge@.service"):
+        env = [v for k, v in directives(SYSTEMD_DIR / name) if k == "Environment"]
+        assert rw[name] == ["/var/lib/border-appliance-bridge"], name  # <data dir>/bridge-queue; watch_dir: drop-in
+        assert "APPLIANCE_DATA_DIR=/var/lib/border-appliance-bridge" in env, name
+    assert rw["border-appliance-backup.service"] == ["/var/lib/border-appliance", "/var/backups/border-appliance"]
+    for name in ("border-appliance-sync.service", "border-appliance-sync-loop.service", "border-appliance-purge.service"):
+        assert rw[name] == ["/var/lib/border-appliance"], name
+    assert rw["screening-hub.service"] == ["/var/lib/screening-hub"]
+
+
+def test_sync_units_never_stop_each_other():
+    """A manual `appliance sync --once` run never stops the loop (the exchange lock keeps them apart)."""
+    for unit in unit_files():
+        assert not [v for k, v in directives(unit, "Unit") if k == "Conflicts" and "sync" in v], unit.name
 
 
 def test_no_unit_can_stop_another():

@@ -21,7 +21,6 @@ import re
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..countries import normalize_state
 from ..docnumbers import STATUS_CODES
 from ..errors import FileFormatError
 from .tabular import DOCUMENT_COLUMNS, DocumentsCsvReader
@@ -101,7 +100,6 @@ class ChunkScanner:
         self.rejected: list[tuple] = []
         self.too_many = False
         self.states: dict[str, str] = {}
-        self._csv = DocumentsCsvReader([Path("-")], errors=[])
         self._caches = ({}, {}, {s: s for s in STATUS_CODES if s != "listed_person"}, {"": True})
 
     def batches(self, segments: list[Segment]) -> Iterator[tuple]:
@@ -176,7 +174,7 @@ class ChunkScanner:
         """A chunk with unusual lines: each line checked like DocumentsCsvReader.rows (same reasons)."""
         out = []
         states, types, statuses, dates = self._caches
-        check = self._csv._check_slow
+        check = DocumentsCsvReader._check_slow
         for i, raw in enumerate(text.split("\n")[:-1], line_base + 1):
             if self.too_many:
                 break

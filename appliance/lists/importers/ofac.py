@@ -18,11 +18,58 @@ from .common import parse_dob, script_of
 
 _TYPES = {"individual": "individual", "vessel": "vessel", "aircraft": "aircraft", "": "entity", "entity": "entity"}
 _DOC_PATTERNS = (
-    ("P", re.compile(r"^(?:[A-Za-z.]+\s+)?Passport(?:\s+No\.?)?\s+(?P<rest>.+)$")),
+    ("P", re.compile(r"^(?:[A-Z][A-Za-z.]*\s+){0,3}Passport(?:\s+No\.?:?)?\s+(?P<rest>.+)$")),
     ("I", re.compile(r"^(?:National ID No\.|Cedula No\.|D\.N\.I\.|Identity Card(?: No\.)?|Personal ID Card|"
                      r"National Identification Number|Identification Number)\s+(?P<rest>.+)$")),
 )
-_NUMBER_END = re.compile(r"\s+(?:issued|expires|exp\.|valid)\b.*$", re.I)
+_NUMBER_END = re.compile(r"(?:^|\s+|,\s*)(?:issued|expires|exp\.|valid)\b.*$", re.I)
+_NUMBER_LEAD = re.compile(r"^(?:No\.?:?|Number:?|#|(?P<booklet>Booklet):?)\s*", re.I)
+_TRAILING_COUNTRY = re.compile(r"\s*\(([^()]*)\)\s*$")
+
+
+def split_items(remarks: str) -> list[str]:
+    """The '; '-separated items of OFAC remarks, not splitting inside parentheses."""
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(remarks):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif ch == ";" and depth == 0:
+            items.append(remarks[start:i])
+            start = i + 1
+    items.append(remarks[start:])
+    if depth:  # an unclosed parenthesis: do not let it swallow the rest of the remarks
+        return re.split(r";\s*", remarks)
+    return items
+
+
+def document_of(doc_type: str, rest: str) -> IdentityDocument | None:
+    """A document from the text after 'Passport' / 'National ID No.': 'AB 149814 (Colombia) issued ...'."""
+    text = _NUMBER_END.sub("", rest).strip().rstrip(".,").strip()
+    note = None
+    lead = _NUMBER_LEAD.match(text)
+    if lead:
+        note = "booklet number" if lead.group("booklet") else None
+        text = text[lead.end():]
+    country = None
+    m = _TRAILING_COUNTRY.search(text)
+    if m and not any(c.isdigit() for c in m.group(1)) and len(m.group(1)) > 1:
+        country, text = m.group(1).strip(), text[:m.start()]  # '(Hong Kong)' at the end; 'D489833(9)' keeps its '(9)'
+    elif not m:
+        words = text.rsplit(" ", 3)  # 'AF465508 Colombia': a country name without parentheses
+        for k in range(1, len(words)):
+            tail = " ".join(words[-k:])
+            if not any(c.isdigit() for c in tail) and country_code(tail):
+                country, text = tail, " ".join(words[:-k])
+                break
+    if "," in text:  # 'D000000483, Diplomatic'
+        text, extra = text.split(",", 1)
+        note = "; ".join(filter(None, (note, extra.strip()))) or None
+    number = text.strip()
+    if not any(c.isdigit() for c in number):
+        return None
+    return IdentityDocument(doc_type, number, country_code(country), country, note)
 
 
 def _empty(value: str) -> str:
@@ -33,7 +80,7 @@ def _empty(value: str) -> str:
 
 def parse_remarks(remarks: str, entry: WatchlistEntry) -> None:
     """Fill DOBs, nationalities, sex and documents of ``entry`` from OFAC remarks text."""
-    for raw in re.split(r";\s*", remarks):
+    for raw in split_items(remarks):
         item = raw.strip().rstrip(".").strip()
         if item.lower().startswith("alt."):
             item = item[4:].strip()
@@ -58,14 +105,9 @@ def parse_remarks(remarks: str, entry: WatchlistEntry) -> None:
                 m = pattern.match(item)
                 if not m:
                     continue
-                rest = m.group("rest")
-                country = None
-                cm = re.search(r"\(([^)]*)\)", rest)
-                if cm:
-                    country = cm.group(1).strip()
-                number = _NUMBER_END.sub("", re.sub(r"\([^)]*\)", " ", rest)).strip()
-                if any(c.isdigit() for c in number):
-                    entry.documents.append(IdentityDocument(doc_type, number, country_code(country), country))
+                doc = document_of(doc_type, m.group("rest"))
+                if doc is not None:
+                    entry.documents.append(doc)
                 break
 
 

@@ -13,7 +13,7 @@ from typing import Iterator
 from ..countries import country_code, normalize_state
 from ..docnumbers import STATUS_CODES, STATUSES, normalize_number, normalize_status, normalize_type
 from ..errors import FileFormatError, RowError
-from ..model import DateOfBirth, DocumentRecord, IdentityDocument, Name, WatchlistEntry
+from ..model import DOB_PRECISIONS, NAME_KINDS, DateOfBirth, DocumentRecord, IdentityDocument, Name, WatchlistEntry
 from .base import Reader, bad_text, csv_rows
 from .common import parse_dob, script_of
 
@@ -22,6 +22,9 @@ WATCHLIST_COLUMNS = (
     "dates_of_birth", "nationalities", "sex", "documents", "programme", "remarks", "listed_on",
 )
 REQUIRED_COLUMNS = ("entry_id", "name")
+#: top-level fields of an ndjson line: WatchlistEntry.to_dict() keys plus the shorthands name and aliases
+NDJSON_FIELDS = ("entry_id", "entity_type", "name", "names", "aliases", "dates_of_birth", "places_of_birth",
+                 "nationalities", "nationality_text", "sex", "documents", "programme", "remarks", "listed_on")
 DOCUMENT_COLUMNS = ("issuing_state", "document_type", "document_number", "status", "reported_on", "reference")
 
 
@@ -35,8 +38,11 @@ def _document(text: str) -> IdentityDocument:
     parts = text.split(":", 2)
     if len(parts) != 3 or not normalize_number(parts[2]):
         raise RowError("documents must look like TYPE:STATE:NUMBER, e.g. P:IRN:K1234567")
+    state = normalize_state(parts[1]) if parts[1].strip() else ""
+    if parts[1].strip() and not state:
+        raise RowError("documents: the issuing state is not an ICAO code")
     return IdentityDocument(normalize_type(parts[0]) or parts[0].strip().upper()[:1], parts[2].strip(),
-                            normalize_state(parts[1]), parts[1].strip() or None)
+                            state, parts[1].strip() or None)
 
 
 def _sex(value: str | None) -> str | None:
@@ -72,6 +78,28 @@ def _listed_on(value: str | None) -> str | None:
         raise RowError("listed_on is not a YYYY-MM-DD date") from None
 
 
+def _header_problem(header: list[str], bad_bytes: bool) -> str | None:
+    """Why a watchlist CSV header is wrong, or None; names only our own columns (the row may be personal data)."""
+    import difflib
+
+    if bad_bytes:
+        return "wrong columns: the header row is not valid UTF-8"
+    problems = []
+    for i, h in enumerate(header, 1):
+        if h not in WATCHLIST_COLUMNS:
+            near = difflib.get_close_matches(h, WATCHLIST_COLUMNS, n=1, cutoff=0.75)
+            problems.append(f"column {i} is not a known column" + (f" (did you mean {near[0]}?)" if near else ""))
+    for c in WATCHLIST_COLUMNS:
+        if header.count(c) > 1:
+            problems.append(f"column {c} appears {header.count(c)} times")
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        problems.append("missing " + ", ".join(missing))
+    if not problems:
+        return None
+    return "wrong columns: " + "; ".join(problems) + f" (the first row must name the columns: {', '.join(WATCHLIST_COLUMNS)})"
+
+
 class _CsvBase(Reader):
     """Shared CSV plumbing: strict UTF-8 per line, physical line numbers, header checks."""
 
@@ -92,14 +120,9 @@ class WatchlistCsvReader(_CsvBase):
             for line, fields in self._csv(path):
                 if header is None:
                     header = [h.strip().lower() for h in fields]
-                    unknown = [h for h in header if h not in WATCHLIST_COLUMNS]
-                    missing = [h for h in REQUIRED_COLUMNS if h not in header]
-                    if bad_text(*fields) or unknown or missing:
-                        raise FileFormatError(path.name, line, "wrong columns: " + "; ".join(filter(None, (
-                            "unknown " + ", ".join(unknown) if unknown else "",
-                            "missing " + ", ".join(missing) if missing else "",
-                            "header is not valid UTF-8" if bad_text(*fields) else "",
-                        ))) + f" (expected some of: {', '.join(WATCHLIST_COLUMNS)})")
+                    problem = _header_problem(header, bad_text(*fields))
+                    if problem:
+                        raise FileFormatError(path.name, line, problem)
                     continue
                 if bad_text(*fields):
                     self.reject(path, line, "bytes that are not valid UTF-8")
@@ -168,32 +191,78 @@ class WatchlistNdjsonReader(Reader):
 
     @staticmethod
     def _entry(obj: dict) -> WatchlistEntry:
-        """Coerce the friendly shorthand forms, then build the entry."""
+        """Check the documented fields, coerce the friendly shorthand forms, then build the entry."""
+        unknown = sorted(k for k in obj if k not in NDJSON_FIELDS)
+        if unknown:
+            raise RowError("unknown field(s): " + ", ".join(unknown[:5]) + " (see docs/lists.md, ndjson)"
+                           if all(k.isidentifier() and len(k) <= 40 for k in unknown[:5]) else "unknown field(s)")
         d = dict(obj)
-        d["entry_id"] = str(d.get("entry_id") or "")
-        d.setdefault("entity_type", "individual")
+        d.pop("name", None)
+        d.pop("aliases", None)
+        for key in ("names", "aliases", "dates_of_birth", "nationalities", "documents", "places_of_birth",
+                    "nationality_text"):
+            if not isinstance(obj.get(key, []), list):
+                raise RowError(f"{key} must be a JSON array")
+        for key in ("entity_type", "sex", "programme", "remarks", "listed_on"):
+            if obj.get(key) is not None and not isinstance(obj[key], str):
+                raise RowError(f"{key} must be a string or null")
+        if not isinstance(obj.get("entry_id"), (str, int)) or isinstance(obj.get("entry_id"), bool):
+            raise RowError("entry_id must be a string (or a number)")
+        d["entry_id"] = str(obj["entry_id"]).strip()
+        d["entity_type"] = (obj.get("entity_type") or "individual").strip().lower()
         names = []
-        if d.get("name"):
-            names.append({"name": d.pop("name"), "kind": "primary"})
-        for n in d.get("names", []):
-            names.append({"name": n, "kind": "alias", "quality": "good"} if isinstance(n, str) else n)
-        for n in d.pop("aliases", []):
-            names.append({"name": n, "kind": "alias", "quality": "good"} if isinstance(n, str) else n)
+        if obj.get("name") is not None:
+            if not isinstance(obj["name"], str):
+                raise RowError("name must be a string")
+            names.append({"name": obj["name"], "kind": "primary"})
+        for n in list(obj.get("names", [])) + list(obj.get("aliases", [])):
+            if isinstance(n, str):
+                n = {"name": n, "kind": "alias", "quality": "good"}
+            if not isinstance(n, dict) or not isinstance(n.get("name"), str):
+                raise RowError("each name must be a string or an object with a string \"name\"")
+            n = dict(n)
+            n.setdefault("kind", "alias")
+            if n["kind"] not in NAME_KINDS:
+                raise RowError("name kind must be one of " + ", ".join(NAME_KINDS))
+            if n["kind"] == "alias":
+                n["quality"] = n.get("quality") or "good"
+            if n.get("quality") not in (None, "good", "low"):
+                raise RowError("name quality must be good, low or null")
+            names.append(n)
         for n in names:
-            n.setdefault("script", script_of(n["name"]))
+            if not n.get("script"):
+                n["script"] = script_of(n["name"])
         d["names"] = names
         dobs = []
         try:
-            for x in d.get("dates_of_birth", []):
-                dobs.append(parse_dob(x).to_dict() if isinstance(x, str) else DateOfBirth.from_dict(x).to_dict())
+            for x in obj.get("dates_of_birth", []):
+                if isinstance(x, str):
+                    dobs.append(parse_dob(x).to_dict())
+                elif isinstance(x, dict):
+                    dob = DateOfBirth.from_dict(x)
+                    dt.date.fromisoformat(dob.date_from), dt.date.fromisoformat(dob.date_to)
+                    if dob.precision not in DOB_PRECISIONS or dob.date_to < dob.date_from:
+                        raise ValueError
+                    dobs.append(dob.to_dict())
+                else:
+                    raise ValueError
         except (ValueError, TypeError):
             raise RowError("bad date of birth") from None  # never echo the value (personal data)
         d["dates_of_birth"] = dobs
+        docs = []
+        for x in obj.get("documents", []):
+            if not isinstance(x, dict) or not isinstance(x.get("number"), str) or not normalize_number(x["number"]):
+                raise RowError("each document must be an object with document_type, number and issuing_state")
+            state_text = x.get("issuing_state") or ""
+            state = normalize_state(state_text) if state_text else ""
+            if state_text and not state:
+                raise RowError("documents: the issuing state is not an ICAO code")
+            docs.append({**x, "document_type": normalize_type(x.get("document_type")), "issuing_state": state})
+        d["documents"] = docs
         nats = d.pop("nationalities", [])
-        d["documents"] = [
-            {**x, "document_type": normalize_type(x.get("document_type")),
-             "issuing_state": normalize_state(x.get("issuing_state"))} for x in d.get("documents", [])
-        ]
+        if not all(isinstance(v, str) for v in nats):
+            raise RowError("nationalities must be strings")
+        d.pop("nationality_text", None)
         entry = WatchlistEntry.from_dict(d)
         entry.sex = _sex(entry.sex)
         entry.listed_on = _listed_on(entry.listed_on)

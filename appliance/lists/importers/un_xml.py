@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.parsers.expat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,7 @@ from ..docnumbers import normalize_number, normalize_type
 from ..errors import FileFormatError, RowError
 from ..model import DateOfBirth, IdentityDocument, Name, WatchlistEntry
 from .base import Reader, parse_row
-from .common import parse_day, script_of
+from .common import MONTHS, parse_day, parse_dob, script_of
 
 _RECORD_TAGS = {"INDIVIDUAL": "individual", "ENTITY": "entity"}
 _CHUNK = 1 << 16
@@ -137,12 +138,20 @@ class UNXmlReader(Reader):
         original = node.get("NAME_ORIGINAL_SCRIPT")
         if original:
             names.append(Name(original, "original_script", None, script_of(original)))
+        alias_dobs: list[DateOfBirth] = []
         alias_tag = "INDIVIDUAL_ALIAS" if kind == "individual" else "ENTITY_ALIAS"
         for alias in node.findall(alias_tag):
             text = alias.get("ALIAS_NAME")
             if text:
-                quality = alias.get("QUALITY").lower() or None
-                names.append(Name(text, "alias", quality, script_of(text)))
+                names.append(Name(text, "alias", _quality(alias.get("QUALITY")), script_of(text)))
+                alias_dob = alias.get("DATE_OF_BIRTH")
+                if alias_dob and kind == "individual":
+                    try:
+                        d = parse_dob(alias_dob)
+                    except ValueError:
+                        continue  # an alias's date is extra information; an unreadable one is left out
+                    d.text = "under an alias"
+                    alias_dobs.append(d)
         entry = WatchlistEntry(
             entry_id=entry_id,
             entity_type=kind,
@@ -153,6 +162,9 @@ class UNXmlReader(Reader):
         )
         if kind == "individual":
             self._individual(node, entry)
+            for d in alias_dobs:
+                if (d.date_from, d.date_to) not in {(x.date_from, x.date_to) for x in entry.dates_of_birth}:
+                    entry.dates_of_birth.append(d)
         return entry
 
     def _individual(self, node: Node, entry: WatchlistEntry) -> None:
@@ -174,20 +186,35 @@ class UNXmlReader(Reader):
                 entry.places_of_birth.append(text)
         for doc in node.findall("INDIVIDUAL_DOCUMENT"):
             number = doc.get("NUMBER")
+            detail = doc.get("TYPE_OF_DOCUMENT2")
             if not normalize_number(number):
-                continue
-            doc_type = normalize_type(doc.get("TYPE_OF_DOCUMENT") or doc.get("TYPE_OF_DOCUMENT2"))
+                # a few records give the number only in the second type field ("... (tazkira) number 545167")
+                m = re.search(r"\b(?:number|no\.?)\s*:?\s*([A-Z0-9][A-Z0-9 /-]*[0-9][A-Z0-9]*)\s*$", detail, re.I)
+                if not m or sum(c.isdigit() for c in m.group(1)) < 5:
+                    continue
+                number, detail = m.group(1), detail[:m.start()].strip()
+            doc_type = normalize_type(doc.get("TYPE_OF_DOCUMENT") or detail)
+            if doc_type != "P" and re.search(r"(?i)\bpassport\b", detail):
+                doc_type = "P"  # 'National Identification Number' / 'national passport' (Russian internal passports)
             country = doc.get("ISSUING_COUNTRY") or doc.get("COUNTRY_OF_ISSUE")
             entry.documents.append(
                 IdentityDocument(doc_type, number, country_code(country), country or None, doc.get("NOTE") or None)
             )
 
 
+def _quality(text: str) -> str:
+    """An alias quality: UN 'Good'/'Low'; entity aliases say 'a.k.a.' (good) or 'f.k.a.' (former name: low)."""
+    t = text.strip().lower()
+    if t in ("low", "f.k.a.", "fka", "n.k.a.", "nka", "weak"):
+        return "low"
+    return "good"
+
+
 def _dob(node: Node) -> DateOfBirth | None:
     """One INDIVIDUAL_DATE_OF_BIRTH element, or None when it holds no date."""
     kind = node.get("TYPE_OF_DATE").upper()
-    approximate = kind == "APPROXIMATELY"
     note = node.get("NOTE") or None
+    approximate = kind == "APPROXIMATELY" or bool(note and re.match(r"(?i)approx", note))
     date, year = node.get("DATE"), node.get("YEAR")
     try:
         if kind == "BETWEEN" or node.get("FROM_YEAR"):
@@ -195,7 +222,17 @@ def _dob(node: Node) -> DateOfBirth | None:
         if date:
             return DateOfBirth.exact(parse_day(date), approximate=approximate, text=note)
         if year:
+            month = MONTHS.get((note or "").strip().rstrip(".")[:3].lower()) if note and len(note) <= 10 else None
+            if month:  # YEAR 1958 with NOTE 'Sep.'
+                return DateOfBirth.month(int(year), month, approximate=approximate, text=note)
             return DateOfBirth.year(int(year), approximate=approximate, text=note)
     except ValueError:
         raise RowError(f"bad date of birth on line {node.line}") from None
+    if note:  # the date only in the note: 'Nov. 1973', 'August 1961'; other notes stay unread
+        try:
+            parsed = parse_dob(note)
+        except ValueError:
+            return None
+        parsed.approximate = parsed.approximate or approximate
+        return parsed
     return None
