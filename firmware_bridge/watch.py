@@ -123,14 +123,21 @@ class ImageWatcher:
         if self._engine_down:
             log.warning("image lane %s: OCR engine back", self.lane)
             self._engine_down = False
-        text = result.mrz or result.best_guess
-        if not text:
+        if not (result.mrz or result.best_guess):
             return self._move(path, self.failed_dir, "no MRZ found in the image")
-        status, document = parse_document(text)
-        if result.status != "ok" or not result.mrz:
-            status = "read_error"
+        if result.status == "ok" and result.mrz:
+            text = result.mrz
+            status, document = parse_document(text)
+            extra = {}
+        else:
+            # A guess the checks could not confirm is never delivered as an MRZ: the
+            # appliance would screen it as if it had been read. It travels as best_guess
+            # (for manual confirmation) and the read itself is a read error.
+            text, status, document = "", "read_error", result.document
+            extra = {"best_guess": result.best_guess}
         read = new_read(self.lane, profile="image", status=status, mrz=text,
-                        document=document if document is not None else result.document, source="image", file=path.name)
+                        document=document if document is not None else result.document, source="image",
+                        file=path.name, **extra)
         try:
             self.on_read(read)
         except BridgeError as exc:

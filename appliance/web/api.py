@@ -122,8 +122,13 @@ def post_scan_image():
         raise ValidationError("image reading is not installed on this box", code="ocr_unavailable", status=503) from None
     from firmware_bridge.errors import BridgeError
 
+    from firmware_bridge.ocr.errors import OCREngineError
+
     try:
         read = read_mrz_image(data)
+    except OCREngineError:
+        raise ValidationError("the image reader is not working on this box; enter the MRZ by hand",
+                              code="ocr_unavailable", status=503) from None
     except BridgeError as exc:
         raise ValidationError(f"not a usable image: {exc}", code="image_unusable") from None
     if read.status != "ok" or not read.mrz:

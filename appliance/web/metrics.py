@@ -53,6 +53,13 @@ def _parse_ts(value) -> float | None:
     return stamp.timestamp()
 
 
+def _list_size(item: dict, kind: str) -> int | None:
+    """Records in a `lists show --json` object: documents of a documents list, else persons and entities."""
+    keys = ("documents",) if kind == "documents" else ("persons", "entities")
+    counts = [item[k] for k in keys if isinstance(item.get(k), int)]
+    return sum(counts) if counts else None
+
+
 def _has_table(db, name: str) -> bool:
     """True when the table exists in the database."""
     return db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", [name]).fetchone() is not None
@@ -210,7 +217,7 @@ class ApplianceCollector:
             kind = str(item.get("kind") or "")
             ts = next((t for t in (_parse_ts(item.get(k)) for k in (
                 "published_at", "version_published_at", "updated_at", "imported_at", "applied_at")) if t is not None), None)
-            count = next((item[k] for k in ("entries", "entry_count", "records", "count", "size") if isinstance(item.get(k), int)), None)
+            count = _list_size(item, kind)
             if ts is not None:
                 age.add_metric([name, kind], max(0.0, now - ts))
             if count is not None:
@@ -305,9 +312,8 @@ class ApplianceCollector:
     def _backups(self, ctx, db, now):
         setting = ctx.config["metrics"]["backup_dir"]
         folder = Path(setting) if setting else None
-        if folder is None or not folder.is_dir():
-            return
-        found = [p.stat().st_mtime for p in folder.glob("appliance-*Z.bak")]
+        # no folder (no backup taken yet) counts as none, so "no recent backup" alerts fire
+        found = [p.stat().st_mtime for p in folder.glob("appliance-*Z.bak")] if folder and folder.is_dir() else []
         yield GaugeMetricFamily("appliance_backups", "Backups in metrics.backup_dir.", value=len(found))
         if found:
             yield GaugeMetricFamily("appliance_backup_last_timestamp_seconds", "When the newest backup was written.",

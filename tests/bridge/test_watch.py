@@ -98,3 +98,26 @@ def test_files_still_being_written_wait_for_a_stable_size(tmp_path):
     watcher.scan_once()
     watcher.scan_once()
     assert (inbox / "failed" / "a-1.txt").exists()  # a name clash never overwrites
+
+
+def test_an_unconfirmed_guess_is_never_delivered_as_an_mrz(tmp_path):
+    """A guess whose checks could not be confirmed goes out as a read error, the guess aside."""
+    from firmware_bridge.ocr import ImageRead
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "scan.png").write_bytes(b"\x89PNG placeholder: the reader below stands in for the OCR")
+    guess = SPECIMEN_TD3  # passes every check, yet the OCR could not confirm it
+
+    def reader(path):
+        return ImageRead(status="read_error", mrz=None, best_guess=guess, document=None, elapsed_ms=1.0)
+
+    got: list[dict] = []
+    watcher = ImageWatcher(inbox, "desk", got.append, reader=reader)
+    watcher.prepare()
+    assert watcher.scan_once(settle=False) == 1
+    [read] = got
+    assert read["status"] == "read_error"
+    assert read["mrz"] == ""
+    assert read["best_guess"] == guess
+    assert (inbox / "failed" / "scan.png").exists()

@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from appliance.config import load_config
 
-from .conftest import ScanWriter
+from .conftest import ScanWriter, run_appliance
 
 
 def make_app(data_dir, settings=None):
@@ -212,6 +212,40 @@ def test_backup_age_is_reported(data_dir, tmp_path):
         m = scrape(app)
         assert value(m, "appliance_backups") == 1
         assert abs(value(m, "appliance_backup_last_timestamp_seconds") - dt.datetime.now().timestamp()) < 600
+    finally:
+        app.extensions["appliance"].close()
+        writer.stop()
+
+
+def test_list_sizes_and_ages(data_dir, tmp_path):
+    """Each list's size (persons and entities, or documents), age and staleness, labelled by list and kind."""
+    writer = ScanWriter(data_dir)
+    (tmp_path / "wl.csv").write_text("entry_id,name,entity_type\nE1,Ivan Fictitious,individual\n"
+                                     "E2,Fictitious Shipping Ltd,entity\nE3,Anna Invented,\n")
+    (tmp_path / "docs.csv").write_text("UTO,P,X12345678,stolen,2024-01-01\nUTO,P,X12345679,lost,\n")
+    for name, fmt, path in (("national", "csv", "wl.csv"), ("sltd", "documents-csv", "docs.csv")):
+        out = run_appliance("lists", "import", "--list", name, "--format", fmt, str(tmp_path / path), data_dir=data_dir)
+        assert out.returncode == 0, out.stderr
+    app = make_app(data_dir)
+    try:
+        m = scrape(app)
+        assert value(m, "appliance_list_entries", list="national", kind="watchlist") == 3
+        assert value(m, "appliance_list_entries", list="sltd", kind="documents") == 2
+        assert 0 <= value(m, "appliance_list_age_seconds", list="sltd", kind="documents") < 600
+        assert value(m, "appliance_list_stale", list="national", kind="watchlist") == 0
+    finally:
+        app.extensions["appliance"].close()
+        writer.stop()
+
+
+def test_no_backup_folder_counts_as_no_backups(data_dir, tmp_path):
+    """Before the first nightly backup the folder may not exist: 0 backups, not a missing metric."""
+    writer = ScanWriter(data_dir)
+    app = make_app(data_dir, {"metrics": {"backup_dir": str(tmp_path / "not-yet")}})
+    try:
+        m = scrape(app)
+        assert value(m, "appliance_backups") == 0
+        assert not [k for k in m if k[0] == "appliance_backup_last_timestamp_seconds"]
     finally:
         app.extensions["appliance"].close()
         writer.stop()
