@@ -380,4 +380,8 @@ def metrics():
     except sqlite3.Error as exc:
         log.error("metrics: the database could not be read: %s", exc)
         return jsonify({"error": "unavailable", "message": "the database could not be read"}), 503
+    except Exception as exc:  # a scrape never answers 500: the monitoring system sees "unavailable"
+        log.error("metrics: the scrape failed: %s", type(exc).__name__)
+        log.debug("metrics scrape failure", exc_info=True)
+        return jsonify({"error": "unavailable", "message": "metrics could not be collected; see the service log"}), 503
     return Response(body, mimetype=None, content_type=CONTENT_TYPE_LATEST)

@@ -144,6 +144,30 @@ def _text_ink(ink: np.ndarray) -> np.ndarray:
     return keep[labels]
 
 
+def _grid(col: np.ndarray, left: int, right: int, length: int, c_first: float, c_last: float) -> tuple[float, float]:
+    """Pitch and left edge of the character grid: the cell boundaries fall where the column
+    projection has the least ink (MRZ characters are monospaced, ``length`` per line)."""
+    wp = (right - left + 1) / length
+    pitches = [wp * f for f in np.linspace(0.92, 1.08, 33)]
+    if length > 1 and c_last > c_first:
+        cp = (c_last - c_first) / (length - 1)
+        if abs(cp - wp) < 0.12 * wp:
+            pitches += [cp * f for f in np.linspace(0.98, 1.02, 9)]
+    n = len(col)
+    padded = np.concatenate([col, [0.0]])
+    best = (np.inf, wp, float(left))
+    k = np.arange(length + 1)
+    for p in pitches:
+        for x0 in np.arange(left - 0.45 * p, left + 0.2 * p, 0.5):
+            xs = np.clip(np.round(x0 + k * p).astype(int), 0, n)
+            if x0 + length * p < right - 0.2 * p:
+                continue  # the grid must cover the line's ink
+            cost = padded[xs].sum() / (k.size)
+            if cost < best[0]:
+                best = (cost, p, x0)
+    return best[1], best[2]
+
+
 def read_line(line_img: np.ndarray, length: int) -> LineRead | None:
     """Read a straight, cropped MRZ line of ``length`` characters (dark text on light)."""
     tpl = templates()
@@ -160,28 +184,23 @@ def read_line(line_img: np.ndarray, length: int) -> LineRead | None:
     if found is None:
         return None
     left, right, c_first, c_last = found
-    pitch = (c_last - c_first) / max(1, length - 1)
-    width_pitch = (right - left + 1) / length
-    if pitch <= 2 or abs(pitch - width_pitch) > 0.25 * width_pitch:
-        pitch = width_pitch
-        c_first = left + pitch / 2
-    cells = []
     inkf = ink.astype(np.float32)
+    col = inkf.sum(axis=0)
+    pitch, x0 = _grid(col, left, right, length, c_first, c_last)
+    width = max(2, int(round(pitch)))
+    slack = max(1, int(round(pitch * 0.18)))
+    padded = np.pad(inkf, ((0, 0), (slack + width, slack + width)))
+    off = slack + width
+    windows, owners = [], []
     for i in range(length):
-        centre = c_first + i * pitch
-        a, b = int(round(centre - pitch / 2)), int(round(centre + pitch / 2))
-        a, b = max(0, a), min(ink.shape[1], max(b, a + 1))
-        cell = inkf[:, a:b]
-        # re-centre on the cell's own ink to absorb small pitch errors
-        cols = np.flatnonzero(cell.any(axis=0))
-        if cols.size:
-            shift = int(round((cols[0] + cols[-1]) / 2 - (b - a) / 2))
-            a2, b2 = max(0, a + shift), min(ink.shape[1], b + shift)
-            if b2 > a2:
-                cell = inkf[:, a2:b2]
-        cells.append(_normalise(cell).ravel())
-    raw = np.stack(cells) @ matrix.T
-    scores = raw.reshape(len(cells), -1, len(charset)).max(axis=1)
+        a = int(round(x0 + i * pitch)) + off
+        for s in range(-slack, slack + 1):
+            windows.append(_normalise(padded[:, a + s:a + s + width]).ravel())
+            owners.append(i)
+    raw = np.stack(windows) @ matrix.T
+    per = raw.reshape(len(windows), -1, len(charset)).max(axis=1)
+    per = per.reshape(length, 2 * slack + 1, len(charset))
+    scores = per.max(axis=1)
     text, best, alternatives = [], [], []
     for row in scores:
         order = np.argsort(-row)[:3]

@@ -206,3 +206,17 @@ def test_max_errors_boundaries_and_unchanged_store(capsys, data_dir, tmp_path, f
         assert snapshot(data_dir) == before
     code, out, _ = run(capsys, "lists", "import", "--list", "w", "--format", "csv", "--max-errors", "2", "--json", str(bad))
     assert code == 0 and json.loads(out)["records"] == 1
+
+
+@pytest.mark.shared
+def test_real_lists_read_as_the_source_says(shared_dir):
+    w = shared_dir / "corpus" / "watchlists"
+    un = {e.entry_id: e for e in read_records("un-xml", [w / "un_consolidated" / "UN_consolidated_2026-02-27.xml"])}
+    assert sum(e.is_person for e in un.values()) == 730 and sum(not e.is_person for e in un.values()) == 273
+    assert {n.quality for e in un.values() for n in e.names if n.kind == "alias"} == {"good", "low"}
+    assert [(d.date_from, d.precision) for d in un["CDi.004"].dates_of_birth] == [("1973-11-01", "month")]
+    sdn = {e.entry_id: e for e in read_records("ofac-csv", sorted((w / "ofac_sdn_2021").glob("*.csv")))}
+    assert sum(e.is_person for e in sdn.values()) == 4620
+    docs = {(d.document_type, d.number, d.issuing_state) for d in sdn["9340"].documents}
+    assert {("I", "D489833(9)", "HKG"), ("P", "750200421", "GBR"), ("P", "2355009C", "CHN")} <= docs
+    assert all(d.number[0].isalnum() or d.number[0] == "(" for e in sdn.values() for d in e.documents)
