@@ -41,8 +41,31 @@ _KEY_RE = re.compile(
     r"""(?<![A-Za-z0-9_])(?P<q>["']?)(?P<key>"""
     + "|".join(sorted((re.escape(k) for k in PERSONAL_KEYS), key=len, reverse=True))
     + r""")(?P=q)(?P<sep>\s*[=:]\s*|\s+)"""
-    r"""(?P<val>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\[[^\]]*\]|\([^)]*\)|[^\s,;}\]]+)""",
+    r"""(?P<val>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\[[^\]]*\]|\([^)]*\)|[^\s,;}\])]+)""",
     re.IGNORECASE,
+)
+#: Keys holding a person's name: an unquoted value runs on over the following words up to
+#: the next ``key=`` (``name=Ivan Fictitious Traveller lane=lane1``).
+NAME_KEYS = ("surname", "surnames", "given_names", "given_name", "first_name", "last_name", "name", "names",
+             "full_name", "primary_name", "holder", "holder_name", "alias", "traveller", "person")
+_WORD = r"""[^\s,;}\])=\["'(]+"""
+_NAME_RE = re.compile(
+    r"""(?<![A-Za-z0-9_])(?P<key>""" + "|".join(sorted(NAME_KEYS, key=len, reverse=True))
+    + rf""")(?P<sep>\s*[=:]\s*)(?P<val>{_WORD}(?:[ ](?![^\s=]*=){_WORD})*)""",
+    re.IGNORECASE,
+)
+#: A date next to a word for birth: ``born 12 August 1974``, ``DOB 1974-08-12``, ``birth date: 740812``.
+_DATE = r"(?:\d{4}-\d{2}-\d{2}|\d{1,2}[ ./-](?:\d{1,2}|[A-Za-z]{3,9})[ ./-]\d{2,4}|[A-Za-z]{3,9} \d{4}|\d{6}|\d{4})"
+_BIRTH_RE = re.compile(
+    r"(?<![A-Za-z0-9_])(?P<key>born(?: on)?|d\.?o\.?b\.?|birth[ _-]?date|date[ _-]of[ _-]birth|birth)"
+    rf"(?P<sep>\s*[=:]?\s*)(?P<val>{_DATE})(?![0-9])",
+    re.IGNORECASE,
+)
+#: A document number in prose (``passport L898902C3``, ``document no. 123456789``) or in a
+#: ``STATE:NUMBER`` / ``STATE/NUMBER`` document key (``UTO:L898902C3``): a token with a digit.
+_DOCNUM_RE = re.compile(
+    r"(?<![A-Za-z0-9_])(?P<key>(?i:document|passport|travel document|id card|doc)(?:\s+(?i:no\.?|number|nr\.?|#))?"
+    r"|[A-Z]{3})(?P<sep>\s*[:=#/]\s*|\s+)(?P<val>(?=[A-Z<]*[0-9])[A-Z0-9<]{5,15})(?![A-Za-z0-9<])"
 )
 #: The standard attributes of a LogRecord; anything else was passed with ``extra``.
 _STANDARD_ATTRS = set(vars(logging.LogRecord("x", 0, "x", 0, "", (), None))) | {"message", "asctime", "taskName"}
@@ -76,8 +99,21 @@ def redact(text: str) -> str:
             return m.group(0)  # "name lane1" is prose, only "born 1974" / "mrz P<..." are values
         return f"{m.group('q')}{m.group('key')}{m.group('q')}{sep}{REDACTED}"
 
+    def _value(m: re.Match) -> str:
+        return f"{m.group('key')}{m.group('sep')}{REDACTED}"
+
+    text = _NAME_RE.sub(_value, text)
     text = _KEY_RE.sub(_key, text)
+    text = _BIRTH_RE.sub(_value, text)
+    text = _DOCNUM_RE.sub(_docnum, text)
     return _MRZ_RE.sub(REDACTED, text)
+
+
+def _docnum(m: re.Match) -> str:
+    """A document number after a document word, or after a three-letter state and : or /."""
+    if m.group("key").isupper() and len(m.group("key")) == 3 and m.group("sep") not in (":", "/"):
+        return m.group(0)  # "UTO L898..." without a separator is prose, not a document key
+    return f"{m.group('key')}{m.group('sep')}{REDACTED}"
 
 
 def _scrub_args(args: Any) -> Any:

@@ -229,6 +229,7 @@ class Screener:
             log.debug("cannot read list metadata", exc_info=True)
             metas = []
         max_age = self.policy["max_list_age_hours"] * 3600
+        fresh_until = hub_fresh_until(self._db())
         out, reasons, stale = [], [], False
         kinds = {"watchlist": 0, "documents": 0}
         for m in metas:
@@ -238,7 +239,12 @@ class Screener:
                 reasons.append(f"list_empty:{m['name']}")
                 continue
             kinds[m["kind"]] = kinds.get(m["kind"], 0) + 1
-            if age is None or age > max_age:
+            until = fresh_until.get(m["name"])
+            if until is not None:  # held from the hub: fresh while its signed manifest says so
+                is_stale = until <= now
+            else:
+                is_stale = age is None or age > max_age
+            if is_stale:
                 stale = True
                 reasons.append(f"list_stale:{m['name']}")
         if not kinds["watchlist"]:
@@ -250,3 +256,23 @@ class Screener:
         if stale:
             reasons.insert(0, "lists_stale")
         return out, reasons, stale
+
+
+def hub_fresh_until(db) -> dict[str, dt.datetime]:
+    """When each list held from the hub stops being fresh (its last signed manifest's expiry).
+
+    A list the hub keeps confirming is fresh however long ago it was published; a box cut
+    off from the hub sees its lists go stale when the manifests expire (no freeze).
+    """
+    try:
+        rows = db.execute("SELECT list_name, fresh_until FROM sync_lists WHERE fresh_until IS NOT NULL").fetchall()
+    except Exception:  # noqa: BLE001 - no sync table: the box was never enrolled
+        return {}
+    out = {}
+    for name, value in rows:
+        try:
+            when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        out[name] = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    return out

@@ -227,3 +227,18 @@ def test_removed_list_leaves_the_index(store):
     db.conn.close()
     d = screener(store).screen(mrz("BIN LADEN", "USAMA", "1967-03-10"), now=NOW).to_dict()
     assert d["matches"] == [] and "no_watchlist" in d["reasons"] and d["decision"] == "POSSIBLE_MATCH"
+
+
+def test_lists_held_from_the_hub_are_fresh_until_their_manifest_expires(store):
+    """A hub list stays fresh while the hub keeps confirming it, and goes stale when cut off."""
+    db = connect(database_path(store))
+    with db.conn:
+        for name in ("wl", "sltd"):
+            db.execute("INSERT INTO sync_lists (list_name, version, fresh_until) VALUES (?, 1, ?)",
+                       [name, (NOW + dt.timedelta(days=20)).isoformat()])
+    db.conn.close()
+    traveller = mrz("OTHERSON", "PETRUS", "1975-07-07")
+    d = screener(store).screen(traveller, now=NOW + dt.timedelta(days=10)).to_dict()
+    assert d["decision"] == "CLEAR" and d["stale"] is False  # published 10 days ago, but confirmed
+    d = screener(store).screen(traveller, now=NOW + dt.timedelta(days=21)).to_dict()
+    assert d["decision"] == "POSSIBLE_MATCH" and d["stale"] is True and "lists_stale" in d["reasons"]

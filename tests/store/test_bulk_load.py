@@ -139,3 +139,28 @@ def test_check_sees_lists_changed_through_another_connection(db, data_dir, tmp_p
     remove_list(other, "sltd")
     assert check(db, "FRA", "123456789") == []
     other.conn.close()
+
+
+def test_too_many_errors_across_worker_ranges_changes_nothing(db, data_dir, tmp_path, monkeypatch):
+    from appliance.lists.errors import TooManyErrors
+    from tests.store.conftest import snapshot
+
+    rows = [f"FRA,P,{100000000 + i},lost," for i in range(4000)]
+    for i in (10, 1500, 3900):
+        rows[i] = f"FRA,P,{100000000 + i},missing,"
+    f = write(tmp_path / "d.csv", "\n".join(rows) + "\n")
+    monkeypatch.setattr(docfiles, "PARALLEL_MIN_BYTES", 0)
+    before = snapshot(data_dir)
+    with pytest.raises(TooManyErrors) as exc:
+        import_list(db, "sltd", "documents-csv", [f], max_errors=1, workers=2)
+    assert [r.line for r in exc.value.rejected] == [11, 1501]
+    assert snapshot(data_dir) == before
+
+
+def test_a_failing_worker_is_a_store_error(tmp_path, monkeypatch):
+    from appliance.store.errors import StoreError
+
+    f = write(tmp_path / "d.csv", "".join(f"FRA,P,{100000000 + i},lost,\n" for i in range(100)))
+    monkeypatch.setattr(docfiles, "PARALLEL_MIN_BYTES", 0)
+    with pytest.raises(StoreError, match="worker"):
+        docfiles.build_from_csv(tmp_path / "no such dir" / "x.db.part", [f], Hasher(None), workers=2)
