@@ -92,7 +92,7 @@ def _print_rejections(rejected) -> None:
 @data_dir_option
 def import_(list_name: str, fmt: str, max_errors: int, as_json: bool, files: tuple[str, ...], data_dir: str | None) -> None:
     """Import FILE... as list NAME, all or nothing; the old version stays in force until it commits."""
-    from ..lists.errors import TooManyErrors
+    from ..lists.errors import AllRowsRejected, TooManyErrors
     from ..store.importing import import_list
 
     db = _open(data_dir, create=True)
@@ -113,7 +113,7 @@ def import_(list_name: str, fmt: str, max_errors: int, as_json: bool, files: tup
     try:
         report = import_list(db, list_name, fmt, [Path(f) for f in files], max_errors=max_errors,
                              progress=progress, on_total=on_total)
-    except TooManyErrors as exc:
+    except (TooManyErrors, AllRowsRejected) as exc:
         if bar is not None:
             bar.__exit__(None, None, None)
         _print_rejections(exc.rejected)

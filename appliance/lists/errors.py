@@ -48,3 +48,12 @@ class TooManyErrors(ListError):
     def __init__(self, rejected: list[RejectedRow], limit: int):
         self.rejected, self.limit = rejected, limit
         super().__init__(f"import rejected: {len(rejected)} bad row(s) (more than --max-errors {limit}); the store is unchanged")
+
+
+class AllRowsRejected(ListError):
+    """Every row was rejected (within ``--max-errors``): there is nothing to import; nothing changed."""
+
+    def __init__(self, rejected: list[RejectedRow]):
+        self.rejected = rejected
+        super().__init__(f"import rejected: all {len(rejected)} row(s) were rejected, no records to import; "
+                         "the store is unchanged")

@@ -44,14 +44,14 @@ _KEY_RE = re.compile(
     r"""(?P<val>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\[[^\]]*\]|\([^)]*\)|[^\s,;}\])]+)""",
     re.IGNORECASE,
 )
-#: Keys holding a person's name: an unquoted value runs on over the following words up to
-#: the next ``key=`` (``name=Ivan Fictitious Traveller lane=lane1``).
+#: Keys holding a person's name: an unquoted value runs on over the following capitalised
+#: words (``name=Ivan Fictitious Traveller lane=lane1``, ``name=national version 3``).
 NAME_KEYS = ("surname", "surnames", "given_names", "given_name", "first_name", "last_name", "name", "names",
-             "full_name", "primary_name", "holder", "holder_name", "alias", "traveller", "person")
+             "full_name", "primary_name", "holder", "holder_name", "alias", "traveller")
 _WORD = r"""[^\s,;}\])=\["'(]+"""
 _NAME_RE = re.compile(
     r"""(?<![A-Za-z0-9_])(?P<key>""" + "|".join(sorted(NAME_KEYS, key=len, reverse=True))
-    + rf""")(?P<sep>\s*[=:]\s*)(?P<val>{_WORD}(?:[ ](?![^\s=]*=){_WORD})*)""",
+    + rf""")(?P<sep>\s*[=:]\s*)(?P<val>{_WORD}(?:[ ](?![^\s=]*=)(?-i:[A-Z][A-Za-z'-]*)(?![^\s,;}}\])]))*)""",
     re.IGNORECASE,
 )
 #: A date next to a word for birth: ``born 12 August 1974``, ``DOB 1974-08-12``, ``birth date: 740812``.
@@ -95,7 +95,7 @@ def redact(text: str) -> str:
 
     def _key(m: re.Match) -> str:
         sep = m.group("sep")
-        if not sep.strip() and m.group("key").lower() not in ("born", "mrz"):
+        if not sep.strip() and (m.group("key").lower() not in ("born", "mrz") or m.group("val") in ("on", REDACTED)):
             return m.group(0)  # "name lane1" is prose, only "born 1974" / "mrz P<..." are values
         return f"{m.group('q')}{m.group('key')}{m.group('q')}{sep}{REDACTED}"
 
@@ -103,8 +103,8 @@ def redact(text: str) -> str:
         return f"{m.group('key')}{m.group('sep')}{REDACTED}"
 
     text = _NAME_RE.sub(_value, text)
-    text = _KEY_RE.sub(_key, text)
     text = _BIRTH_RE.sub(_value, text)
+    text = _KEY_RE.sub(_key, text)
     text = _DOCNUM_RE.sub(_docnum, text)
     return _MRZ_RE.sub(REDACTED, text)
 

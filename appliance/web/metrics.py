@@ -20,13 +20,14 @@ import shutil
 import sqlite3
 import threading
 import time
-from importlib import metadata
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from .system import version
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +152,7 @@ class ApplianceCollector:
         ctx = self.app.extensions.get("appliance")
         now = time.time()
         info = GaugeMetricFamily("appliance_info", "Version and site of this box.", labels=["version", "site"])
-        info.add_metric([_version(), str(ctx.config["appliance"]["site_name"]) if ctx else ""], 1)
+        info.add_metric([version(), str(ctx.config["appliance"]["site_name"]) if ctx else ""], 1)
         yield info
         if ctx is None:
             return
@@ -326,13 +327,6 @@ class ApplianceCollector:
         db_file = ctx.data_dir / "appliance.db"
         if db_file.exists():
             yield GaugeMetricFamily("appliance_database_bytes", "Size of the database file.", value=db_file.stat().st_size)
-
-
-def _version() -> str:
-    try:
-        return metadata.version("border-screening-appliance")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def _registry(app) -> CollectorRegistry:

@@ -57,10 +57,13 @@ def templates() -> tuple[str, np.ndarray] | None:
 
     font = ImageFont.truetype(path, 100)
     advance = round(font.getlength("0"))
-    top, bottom = font.getbbox("0")[1], font.getbbox("0")[3]
+    probe = Image.new("L", (advance + 20, 140), 0)
+    ImageDraw.Draw(probe).text((10, 10), "0", fill=255, font=font)
+    rows = np.flatnonzero(np.asarray(probe).max(axis=1) > 64)
+    top, bottom = int(rows[0]), int(rows[-1]) + 1  # digit top to baseline (digits are the tallest)
     weights = []
     for kernel in (None, "thin", "bold"):
-        rows = []
+        cells = []
         for ch in CHARSET:
             canvas = Image.new("L", (advance + 20, 140), 0)
             ImageDraw.Draw(canvas).text((10, 10), ch, fill=255, font=font)
@@ -69,13 +72,9 @@ def templates() -> tuple[str, np.ndarray] | None:
                 arr = cv2.erode(arr, np.ones((5, 5), np.uint8))
             elif kernel == "bold":
                 arr = cv2.dilate(arr, np.ones((7, 7), np.uint8))
-            cell = arr[10 + top:10 + bottom, 10:10 + advance].astype(np.float32)
-            cols = np.flatnonzero(cell.max(axis=0) > 64)
-            if cols.size:  # centre the glyph's ink in its cell, as read_line does for the image
-                shift = int(round(advance / 2 - (cols[0] + cols[-1]) / 2))
-                cell = np.roll(cell, shift, axis=1)
-            rows.append(_normalise(cell).ravel())
-        weights.append(np.stack(rows))
+            cell = arr[top:bottom, 10:10 + advance].astype(np.float32)
+            cells.append(_normalise(cell).ravel())
+        weights.append(np.stack(cells))
     # one row per (weight, character); scores are folded per character by taking the best weight
     return CHARSET, np.concatenate(weights)
 
@@ -130,18 +129,69 @@ def _glyph_columns(ink: np.ndarray) -> tuple[int, int, int, int] | None:
 
 
 def _text_ink(ink: np.ndarray) -> np.ndarray:
-    """Drop ink that is not text: blobs touching the strip's top or bottom (card edges, other lines)."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    """Ink that is text: thin background lines opened away, blobs outside the text band dropped.
+
+    A glyph touched by a guilloche line can reach the strip's edge, so a blob touching the
+    top or bottom is kept when most of its ink lies in the band where the text rows are.
+    """
+    ink = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     h = ink.shape[0]
+    profile = ink.mean(axis=1)
+    band = profile >= 0.3 * profile.max() if profile.max() > 0 else np.zeros(h, dtype=bool)
     keep = np.zeros(count, dtype=bool)
     for i in range(1, count):
         x, y, w, hh, area = stats[i]
+        if area < 3 or w > h * 2.5 or x == 0 or x + w >= ink.shape[1]:
+            continue  # specks, rules, and the page edge at the strip's sides
+        if (y == 0 and y + hh >= h) or hh > 1.5 * max(1, band.sum()):
+            continue
         if y == 0 or y + hh >= h:
-            continue
-        if area < 3 or w > h * 2.5:
-            continue
+            mask = labels[y:y + hh, x:x + w] == i
+            inside = mask[band[y:y + hh]].sum()
+            if inside < 0.6 * area:
+                continue
         keep[i] = True
     return keep[labels]
+
+
+#: OCR-B proportions: digit height over the pitch, and digit height over capital height
+_DIGIT_RATIO = 77 / 72.3
+_DIGIT_OVER_LETTER = 77 / 70
+
+
+def _cap_band(ink: np.ndarray) -> tuple[int, int, float] | None:
+    """(top, baseline, tallest glyph height) of a line, from its full-height glyphs."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    if count < 3:
+        return None
+    tops, heights = stats[1:, 1], stats[1:, 3]
+    h90 = float(np.percentile(heights, 90))
+    tall = heights >= 0.8 * h90
+    if tall.sum() < 2:
+        return None
+    top = int(np.median(tops[tall]))
+    bottom = int(np.percentile(tops[tall] + heights[tall], 90))  # fillers stop above the baseline
+    return (top, bottom, h90) if bottom - top >= 3 else None
+
+
+def _baseline_slope(ink: np.ndarray) -> float:
+    """Slope (rows per column) of the line's baseline, fitted to its full-height glyphs."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    if count < 6:
+        return 0.0
+    st = stats[1:]
+    tall = st[:, 3] >= 0.8 * np.percentile(st[:, 3], 90)
+    if tall.sum() < 5:
+        return 0.0
+    xs = st[tall, 0] + st[tall, 2] / 2.0
+    ys = (st[tall, 1] + st[tall, 3]).astype(float)
+    slope, icpt = np.polyfit(xs, ys, 1)
+    resid = np.abs(ys - (slope * xs + icpt))
+    good = resid <= max(1.5, np.percentile(resid, 70))  # fillers end above the baseline: drop them
+    if good.sum() >= 5:
+        slope = np.polyfit(xs[good], ys[good], 1)[0]
+    return float(np.clip(slope, -0.05, 0.05))
 
 
 def _grid(col: np.ndarray, left: int, right: int, length: int, c_first: float, c_last: float) -> tuple[float, float]:
@@ -168,6 +218,24 @@ def _grid(col: np.ndarray, left: int, right: int, length: int, c_first: float, c
     return best[1], best[2]
 
 
+def _cell_scores(inkf: np.ndarray, pitch: float, x0: float, cells, matrix: np.ndarray,
+                 classes: int) -> np.ndarray:
+    """cells x characters similarity; each cell's window may slide a little to fit its glyph."""
+    width = max(2, int(round(pitch)))
+    slack = max(1, int(round(pitch * 0.15)))
+    off = slack + width
+    padded = np.pad(inkf, ((0, 0), (off, off)))
+    windows = []
+    for i in cells:
+        a = int(round(x0 + i * pitch)) + off
+        for s in range(-slack, slack + 1):
+            start = min(max(0, a + s), padded.shape[1] - width)
+            windows.append(_normalise(padded[:, start:start + width]).ravel())
+    raw = np.stack(windows) @ matrix.T
+    per = raw.reshape(len(windows), -1, classes).max(axis=1)
+    return per.reshape(len(cells), 2 * slack + 1, classes).max(axis=1)
+
+
 def read_line(line_img: np.ndarray, length: int) -> LineRead | None:
     """Read a straight, cropped MRZ line of ``length`` characters (dark text on light)."""
     tpl = templates()
@@ -175,32 +243,38 @@ def read_line(line_img: np.ndarray, length: int) -> LineRead | None:
         return None
     charset, matrix = tpl
     ink = _text_ink(otsu(line_img) < 128)
-    rows = np.flatnonzero(ink.mean(axis=1) > 0.02)
-    if rows.size < 3:
+    slope = _baseline_slope(ink)
+    if abs(slope) * ink.shape[1] >= 1.0:  # a slightly tilted line: shear it level
+        shear = np.array([[1.0, 0.0, 0.0], [-slope, 1.0, slope * ink.shape[1] / 2]], dtype=np.float32)
+        level = cv2.warpAffine(line_img, shear, (line_img.shape[1], line_img.shape[0]),
+                               flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        ink = _text_ink(otsu(level) < 128)
+    band = _cap_band(ink)
+    if band is None:
         return None
-    top, bottom = int(rows[0]), int(rows[-1]) + 1
-    ink = ink[top:bottom]
-    found = _glyph_columns(ink)
+    top, bottom, tallest = band
+    found = _glyph_columns(ink[top:bottom])
     if found is None:
         return None
     left, right, c_first, c_last = found
-    inkf = ink.astype(np.float32)
-    col = inkf.sum(axis=0)
-    pitch, x0 = _grid(col, left, right, length, c_first, c_last)
-    width = max(2, int(round(pitch)))
-    slack = max(1, int(round(pitch * 0.18)))
-    padded = np.pad(inkf, ((0, 0), (slack + width, slack + width)))
-    off = slack + width
-    windows, owners = [], []
-    for i in range(length):
-        a = int(round(x0 + i * pitch)) + off
-        for s in range(-slack, slack + 1):
-            windows.append(_normalise(padded[:, a + s:a + s + width]).ravel())
-            owners.append(i)
-    raw = np.stack(windows) @ matrix.T
-    per = raw.reshape(len(windows), -1, len(charset)).max(axis=1)
-    per = per.reshape(length, 2 * slack + 1, len(charset))
-    scores = per.max(axis=1)
+    pitch, x0 = _grid(ink[top:bottom].astype(np.float32).sum(axis=0), left, right, length, c_first, c_last)
+    # the template cell runs from the digits' top (OCR-B digits stand taller than capitals)
+    # to the baseline: try a few heights over the typical glyph, keep the best-fitting one
+    # (judged on every third cell, then the whole line is read at the best height)
+    best_top, fit = None, -np.inf
+    sample = range(0, length, 3)
+    for factor in (1.0, 1.05, 1.1, 1.15):
+        cell_top = max(0, int(round(bottom - (bottom - top) * factor)))
+        if bottom - cell_top < 3:
+            continue
+        trial = _cell_scores(ink[cell_top:bottom].astype(np.float32), pitch, x0, sample, matrix, len(charset))
+        quality = float(trial.max(axis=1).mean())
+        if quality > fit:
+            best_top, fit = cell_top, quality
+    scores = None if best_top is None else _cell_scores(
+        ink[best_top:bottom].astype(np.float32), pitch, x0, range(length), matrix, len(charset))
+    if scores is None:
+        return None
     text, best, alternatives = [], [], []
     for row in scores:
         order = np.argsort(-row)[:3]

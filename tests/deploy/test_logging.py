@@ -43,6 +43,13 @@ def capture():
         "{'surname': 'ERIKSSON', 'aliases': ['ANNA ERIKSON', 'A. ERIKSSON'], 'dob': '740812'}",
         "hit surname=ERIKSSON given_names=ANNA document_number=L898902C3 birth_date=740812",
         "traveller born 1974-08-12 number=D23145890",
+        "HIT for lane1 (born 12 August 1974) passport L898902C3",
+        "DOB 1974-08-12, document no. D23145890",
+        "date of birth: 740812 doc=L898902C3",
+        "scan 7 doc_key UTO:L898902C3 decision=HIT",
+        "hit on UTO/D23145890 in sltd",
+        "match name=ANNA MARIA ERIKSSON lane=lane1 score=0.93",
+        "name: Anna Maria Eriksson, list national",
     ],
 )
 def test_personal_data_is_redacted(text):
@@ -63,6 +70,9 @@ def test_personal_data_is_redacted(text):
         "sync: 500 records delivered to https://hub.example.org",
         "lane1 on /dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A9XYZ12345-if00-port0",
         "key 8ec9a77d52649805 active",
+        "documents list sltd has 10000000 records; document check took 12 ms",
+        "HTTP/1.1 200 TCP:8080",
+        "list national version 3 applied",
     ],
 )
 def test_operational_text_is_kept(text):
@@ -154,3 +164,10 @@ def test_unknown_level_is_refused():
     """A typo in the level is an error, not silence."""
     with pytest.raises(ValueError):
         configure("LOUD", stream=io.StringIO())
+
+
+def test_names_run_on_over_capitalised_words_only():
+    """A name value ends at the next key= or the first word that is not capitalised."""
+    assert redact("name=Ivan Fictitious Traveller lane=lane1") == "name=[redacted] lane=lane1"
+    assert redact("list name=national version 3") == "list name=[redacted] version 3"
+    assert redact("born on 12 Aug 1974") == "born on [redacted]"

@@ -74,31 +74,29 @@ def test_scans_verdicts_and_latency_by_lane(box):
     assert value(m, "appliance_scans_total", lane="lane1", decision="POSSIBLE_MATCH") == 2
 
 
-def test_purged_scans_do_not_make_counters_go_backwards(box):
-    """Counters only grow: purging old encounters does not reset them."""
+def scrape_around_a_purge(box, written: int, delete: str, then: tuple[int, ...]) -> tuple[dict, dict]:
+    """Write ``written`` scans and scrape; purge with ``delete``, write scans ``then`` and scrape again."""
     writer, app = box
-    for n in range(6):
+    for n in range(written):
         writer.write_one(n)
     before = scrape(app)
     with writer.ctx.write() as db:
-        db.execute("DELETE FROM scans WHERE id <= 4")
-    writer.write_one(6)
-    after = scrape(app)
+        db.execute(delete)
+    for n in then:
+        writer.write_one(n)
+    return before, scrape(app)
+
+
+def test_purged_scans_do_not_make_counters_go_backwards(box):
+    """Counters only grow: purging old encounters does not reset them."""
+    before, after = scrape_around_a_purge(box, 6, "DELETE FROM scans WHERE id <= 4", (6,))
     total = lambda m: sum(v for (n, _), v in m.items() if n == "appliance_scans_total")  # noqa: E731
     assert total(after) == total(before) + 1
 
 
 def test_counting_goes_on_when_ids_start_again(box):
     """After every scan was purged SQLite reuses ids from 1: new scans are still counted, old ones not twice."""
-    writer, app = box
-    for n in range(4):
-        writer.write_one(n)
-    before = scrape(app)
-    with writer.ctx.write() as db:
-        db.execute("DELETE FROM scans")
-    writer.write_one(10)
-    writer.write_one(12)
-    after = scrape(app)
+    before, after = scrape_around_a_purge(box, 4, "DELETE FROM scans", (10, 12))
     assert value(after, "appliance_scans_total", lane="lane1", decision="POSSIBLE_MATCH") == \
         value(before, "appliance_scans_total", lane="lane1", decision="POSSIBLE_MATCH") + 1  # n=10
     assert value(after, "appliance_scans_total", lane="lane1", decision="CLEAR") == \

@@ -99,6 +99,12 @@ def test_ofac_remarks_documents(remark, expected):
     assert (doc.document_type, doc.number, doc.issuing_state, doc.note) == expected
 
 
+def test_ofac_weak_aliases_in_remarks_are_low_quality_names():
+    e = _remarks("DOB 1961; a.k.a. 'EL EJEMPLO'; a.k.a. 'PRUEBA, Juan'; a.k.a. 'TEST PERSON'")
+    assert [(n.name, n.kind, n.quality) for n in e.names] == [
+        ("Test Person", "primary", None), ("EL EJEMPLO", "alias", "low"), ("Juan PRUEBA", "alias", "low")]
+
+
 def test_ofac_remarks_without_numbers_and_parentheses_with_semicolons():
     e = _remarks("U.S.A. Passport issued 21 Jun 1992 in Amman, Jordan; Passport 1000001 (Egypt); "
                  "(data from a passport issued under an alias: DOB 10 Oct 1969; Passport No.: 1000002, Egypt); "
@@ -121,6 +127,16 @@ def test_csv_header_errors_never_quote_the_row(tmp_path):
         _csv(tmp_path, "entry_id,name,name\n")
     with pytest.raises(FileFormatError, match="not valid UTF-8"):
         _csv(tmp_path, b"entry_id,name,Jos\xe9\n")
+
+
+def test_repeated_entry_ids_and_empty_names_are_rejected_rows(tmp_path):
+    errors = []
+    rows = _csv(tmp_path, "entry_id,name,original_script_name\nA1,Test One,\nA1,Test Again,\nA2,,Тест\n", errors)
+    assert [e.entry_id for e in rows] == ["A1"]
+    assert [str(r) for r in errors] == ["w.csv:3: duplicate entry_id (first at w.csv:2)", "w.csv:4: name is empty"]
+    path = write(tmp_path / "w.ndjson", '{"entry_id": "J1", "name": "Test One"}\n{"entry_id": "J1", "name": "T"}\n')
+    errors = []
+    assert len(list(read_records("ndjson", [path], errors=errors))) == 1 and errors[0].line == 2
 
 
 def test_csv_documented_schema(tmp_path):
@@ -206,6 +222,11 @@ def test_max_errors_boundaries_and_unchanged_store(capsys, data_dir, tmp_path, f
         assert snapshot(data_dir) == before
     code, out, _ = run(capsys, "lists", "import", "--list", "w", "--format", "csv", "--max-errors", "2", "--json", str(bad))
     assert code == 0 and json.loads(out)["records"] == 1
+    after = snapshot(data_dir)
+    all_bad = write(tmp_path / "allbad.csv", "entry_id,name,sex\nA1,Test One,X\nA3,Test Three,Q\n")
+    code, _, err = run(capsys, "lists", "import", "--list", "w", "--format", "csv", "--max-errors", "5", str(all_bad))
+    assert code == 2 and "allbad.csv:2: sex must be" in err and "allbad.csv:3" in err and "all 2 row(s)" in err
+    assert snapshot(data_dir) == after
 
 
 @pytest.mark.shared

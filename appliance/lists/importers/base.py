@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..errors import FileFormatError, RejectedRow, RowError, TooManyErrors
+from ..errors import AllRowsRejected, FileFormatError, RejectedRow, RowError, TooManyErrors
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,24 @@ class Reader:
         self.errors.append(row)
         if self.max_errors is not None and len(self.errors) > self.max_errors:
             raise TooManyErrors(list(self.errors), self.max_errors)
+
+    def first_time(self, file: Path, line: int, entry_id: str) -> bool:
+        """False (and the row rejected) when ``entry_id`` was already read; entry ids must be unique in a list."""
+        seen = self.__dict__.setdefault("_seen_ids", {})
+        first = seen.get(entry_id)
+        if first is None:
+            seen[entry_id] = (file.name, line)
+            return True
+        self.reject(file, line, f"duplicate entry_id (first at {first[0]}:{first[1]})")
+        return False
+
+    def check_some_accepted(self) -> None:
+        """At the end of a watchlist import (``max_errors`` set): AllRowsRejected when rows were rejected and none kept.
+
+        Plain ``read_records(errors=[])`` callers just get the rejected rows collected.
+        """
+        if self.max_errors is not None and self.errors and not self.__dict__.get("_seen_ids"):
+            raise AllRowsRejected(list(self.errors))
 
     def advance(self, nbytes: int) -> None:
         """Report progress in bytes, batched."""

@@ -23,6 +23,7 @@ _DOC_PATTERNS = (
                      r"National Identification Number|Identification Number)\s+(?P<rest>.+)$")),
 )
 _NUMBER_END = re.compile(r"(?:^|\s+|,\s*)(?:issued|expires|exp\.|valid)\b.*$", re.I)
+_WEAK_ALIAS = re.compile(r"^(?:a\.k\.a\.|f\.k\.a\.|n\.k\.a\.)\s+'(.+)'$", re.I)
 _NUMBER_LEAD = re.compile(r"^(?:No\.?:?|Number:?|#|(?P<booklet>Booklet):?)\s*", re.I)
 _TRAILING_COUNTRY = re.compile(r"\s*\(([^()]*)\)\s*$")
 
@@ -87,7 +88,12 @@ def parse_remarks(remarks: str, entry: WatchlistEntry) -> None:
         if not item:
             continue
         low = item.lower()
-        if low.startswith("dob "):
+        weak = _WEAK_ALIAS.match(item)
+        if weak:  # OFAC keeps weak aliases (nicknames) in the remarks: a.k.a. 'EL SOCIO'
+            text = _split_name(weak.group(1), entry.entity_type).strip()
+            if text and text.upper() not in {n.name.upper() for n in entry.names}:
+                entry.names.append(Name(text, "alias", "low", script_of(text)))
+        elif low.startswith("dob "):
             try:
                 entry.dates_of_birth.append(parse_dob(item[4:]))
             except ValueError:
@@ -174,7 +180,9 @@ class OfacReader(Reader):
             except (RowError, ValueError) as exc:
                 self.reject(main, line, str(exc))
                 continue
-            yield entry
+            if self.first_time(main, line, entry.entry_id):
+                yield entry
+        self.check_some_accepted()
 
     def _entry(self, fields: list[str], aliases: dict, extra: dict) -> WatchlistEntry:
         """Map one main-file row."""

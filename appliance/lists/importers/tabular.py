@@ -131,17 +131,23 @@ class WatchlistCsvReader(_CsvBase):
                     self.reject(path, line, f"expected {len(header)} columns, found {len(fields)}")
                     continue
                 try:
-                    yield self._entry(dict(zip(header, fields)))
+                    entry = self._entry(dict(zip(header, fields)))
                 except (RowError, ValueError) as exc:
                     self.reject(path, line, str(exc))
+                    continue
+                if self.first_time(path, line, entry.entry_id):
+                    yield entry
             if header is None:
                 raise FileFormatError(path.name, None, "empty file (no header row)")
+        self.check_some_accepted()
 
     @staticmethod
     def _entry(row: dict) -> WatchlistEntry:
         """Map one CSV row."""
         name = (row.get("name") or "").strip()
-        names = [Name(name, "primary", None, script_of(name))] if name else []
+        if not name:
+            raise RowError("name is empty")
+        names = [Name(name, "primary", None, script_of(name))]
         if row.get("original_script_name", "").strip():
             n = row["original_script_name"].strip()
             names.append(Name(n, "original_script", None, script_of(n)))
@@ -183,11 +189,16 @@ class WatchlistNdjsonReader(Reader):
                     obj = json.loads(text)
                     if not isinstance(obj, dict):
                         raise RowError("line is not a JSON object")
-                    yield self._entry(obj)
+                    entry = self._entry(obj)
                 except json.JSONDecodeError as exc:
                     self.reject(path, line, f"not valid JSON ({exc.msg})")
+                    continue
                 except (RowError, ValueError, TypeError, KeyError, AttributeError) as exc:
                     self.reject(path, line, str(exc) or type(exc).__name__)
+                    continue
+                if self.first_time(path, line, entry.entry_id):
+                    yield entry
+        self.check_some_accepted()
 
     @staticmethod
     def _entry(obj: dict) -> WatchlistEntry:

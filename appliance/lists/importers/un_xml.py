@@ -65,8 +65,9 @@ class UNXmlReader(Reader):
         for path in self.files:
             for node in self._nodes(path):
                 entry = parse_row(self, path, node.line, self._entry, node)
-                if entry is not None:
+                if entry is not None and self.first_time(path, node.line, entry.entry_id):
                     yield entry
+        self.check_some_accepted()
 
     def _nodes(self, path: Path) -> Iterator[Node]:
         """Parse ``path`` incrementally, yielding complete INDIVIDUAL / ENTITY nodes."""
