@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import click
 from ..errors import ApplianceError
 
 MAX_SHOWN_REJECTIONS = 50
+#: list names a box accepts on import: the hub's rule (sync.hub.lists.LIST_NAME)
+LIST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 class DataDirError(ApplianceError):
@@ -95,6 +98,9 @@ def import_(list_name: str, fmt: str, max_errors: int, as_json: bool, files: tup
     from ..lists.errors import AllRowsRejected, TooManyErrors
     from ..store.importing import import_list
 
+    if not LIST_NAME.fullmatch(list_name):
+        raise click.BadParameter("use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit),"
+                                 " as the central hub does", param_hint="--list")
     db = _open(data_dir, create=True)
     bar = None
     state = {"total": 0}

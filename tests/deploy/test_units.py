@@ -89,7 +89,7 @@ def test_bridge_reaches_serial_devices_only():
 def test_read_write_paths_match_what_each_service_writes():
     """The web service may save the console's settings; the bridge only its queue; the rest their data."""
     rw = {u.name: " ".join(v for k, v in directives(u) if k == "ReadWritePaths").split() for u in SYSTEMD_DIR.glob("*.service")}
-    assert rw["border-appliance-web.service"] == ["/var/lib/border-appliance", "/etc/border-appliance"]
+    assert rw["border-appliance-web.service"] == ["/var/lib/border-appliance", "-/etc/border-appliance"]
     for name in ("firmware-bridge.service", "firmware-bridge@.service"):
         env = [v for k, v in directives(SYSTEMD_DIR / name) if k == "Environment"]
         assert rw[name] == ["/var/lib/border-appliance-bridge"], name  # <data dir>/bridge-queue; watch_dir: drop-in

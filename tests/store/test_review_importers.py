@@ -61,9 +61,17 @@ def test_un_document_number_only_in_the_second_type_and_internal_passports(tmp_p
             "<INDIVIDUAL_DOCUMENT><TYPE_OF_DOCUMENT>National Identification Number</TYPE_OF_DOCUMENT>"
             "<TYPE_OF_DOCUMENT2>national passport</TYPE_OF_DOCUMENT2><NUMBER>9100000001</NUMBER>"
             "<ISSUING_COUNTRY>Russian Federation</ISSUING_COUNTRY></INDIVIDUAL_DOCUMENT>")
+    body += ("<INDIVIDUAL_DOCUMENT><TYPE_OF_DOCUMENT>Passport</TYPE_OF_DOCUMENT><NOTE>Tunisian passport number "
+             "L 100001 issued on 28 Feb. 1996</NOTE></INDIVIDUAL_DOCUMENT>"
+             "<INDIVIDUAL_DOCUMENT><TYPE_OF_DOCUMENT>National Identification Number</TYPE_OF_DOCUMENT>"
+             "<NOTE>04600001 issued on 18 Jun. 1999</NOTE></INDIVIDUAL_DOCUMENT>"
+             "<INDIVIDUAL_DOCUMENT><TYPE_OF_DOCUMENT>Passport</TYPE_OF_DOCUMENT><NOTE>issued in 1993, under name X"
+             "</NOTE></INDIVIDUAL_DOCUMENT>"
+             "<INDIVIDUAL_DOCUMENT><TYPE_OF_DOCUMENT>National Identification Number</TYPE_OF_DOCUMENT>"
+             "<NOTE>SSN 100-00-0001 (United States of America)</NOTE></INDIVIDUAL_DOCUMENT>")
     (entry,) = _un(tmp_path, _person("TSi.8", body))
     assert [(d.document_type, d.number, d.issuing_state) for d in entry.documents] == [
-        ("I", "545167", ""), ("P", "9100000001", "RUS")]
+        ("I", "545167", ""), ("P", "9100000001", "RUS"), ("P", "L 100001", ""), ("I", "04600001", "")]
 
 
 def _remarks(text: str) -> WatchlistEntry:
@@ -91,6 +99,7 @@ def test_ofac_remarks_dates_nationality_gender():
     ("Passport #H0000001 (Iraq)", ("P", "H0000001", "IRQ", None)),
     ("alt. Passport Booklet: A0000001 (Pakistan)", ("P", "A0000001", "PAK", "booklet number")),
     ("Passport AF000001 Colombia", ("P", "AF000001", "COL", None)),
+    ("Passport 100001 D", ("P", "100001 D", "", None)),
     ("Passport D000000001, Diplomatic (Syria)", ("P", "D000000001", "SYR", "Diplomatic")),
     ("Passport S/000001 issued 08 Nov 2012", ("P", "S/000001", "", None)),
 ])
@@ -241,3 +250,48 @@ def test_real_lists_read_as_the_source_says(shared_dir):
     docs = {(d.document_type, d.number, d.issuing_state) for d in sdn["9340"].documents}
     assert {("I", "D489833(9)", "HKG"), ("P", "750200421", "GBR"), ("P", "2355009C", "CHN")} <= docs
     assert all(d.number[0].isalnum() or d.number[0] == "(" for e in sdn.values() for d in e.documents)
+
+
+@pytest.mark.parametrize("name", ["a\tb", "x" * 65, "-x", "bad name!", ""])
+def test_import_refuses_list_names_the_hub_would_not_publish(capsys, data_dir, files, name):
+    code, _, err = run(capsys, "lists", "import", "--list", name, "--format", "csv", str(files["csv"][0]))
+    assert code == 2 and "--list" in err and "Traceback" not in err
+    assert run(capsys, "lists", "show", "--json")[1].strip() == "[]"
+
+
+def _doc_example(section: str, fence: str) -> str:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "lists.md").read_text(encoding="utf-8")
+    part = text[text.index(section):]
+    start = part.index(f"```{fence}\n") + len(fence) + 4
+    return part[start:part.index("```", start)]
+
+
+def test_the_documented_examples_import_as_documented(tmp_path):
+    rows = _csv(tmp_path, _doc_example("### `csv` (national watchlists)", "csv"))
+    path = write(tmp_path / "w.ndjson", _doc_example("### `ndjson` (national watchlists)", "json"))
+    entries = list(read_records("ndjson", [path]))
+    assert [e.entry_id for e in rows] == ["N-1", "N-2"] and [e.entry_id for e in entries] == ["J-1", "J-2"]
+    person, ndperson = rows[0], entries[0]
+    assert [n.kind for n in person.names] == ["primary", "original_script", "alias", "alias", "alias"]
+    assert [(n.kind, n.quality) for n in ndperson.names] == [
+        ("primary", None), ("original_script", None), ("alias", "low"), ("alias", "good")]
+    assert [d.issuing_state for d in person.documents] == ["RUS", ""] and ndperson.documents[0].issuing_state == "RUS"
+    assert rows[1].entity_type == entries[1].entity_type == "entity"
+
+
+@pytest.mark.parametrize("fmt", ["un-xml", "ofac-csv", "csv", "ndjson"])
+def test_a_directory_or_missing_file_is_a_file_error(tmp_path, fmt):
+    for path in (tmp_path, tmp_path / "missing.file"):
+        with pytest.raises(FileFormatError, match="cannot read"):
+            list(read_records(fmt, [path]))
+
+
+def test_ofac_files_are_recognised_by_name_words_not_substrings(tmp_path):
+    from tests.store.conftest import OFAC_ALT, OFAC_SDN
+
+    main_file = write(tmp_path / "baltic" / "sdn_salt_2021.csv", OFAC_SDN)
+    alt = write(tmp_path / "cons_alt.csv", OFAC_ALT)
+    entries = {e.entry_id: e for e in read_records("ofac-csv", [main_file, alt])}
+    assert len(entries) == 4 and "Johnny DOE" in [n.name for n in entries["101"].names]

@@ -61,7 +61,7 @@ def document_of(doc_type: str, rest: str) -> IdentityDocument | None:
         words = text.rsplit(" ", 3)  # 'AF465508 Colombia': a country name without parentheses
         for k in range(1, len(words)):
             tail = " ".join(words[-k:])
-            if not any(c.isdigit() for c in tail) and country_code(tail):
+            if len(tail) >= 4 and not tail.isupper() and not any(c.isdigit() for c in tail) and country_code(tail):
                 country, text = tail, " ".join(words[:-k])
                 break
     if "," in text:  # 'D000000483, Diplomatic'
@@ -145,12 +145,12 @@ class OfacReader(Reader):
         """Find the main, alt, add and comments files by name."""
         main, alts, adds, comments = [], [], [], []
         for f in self.files:
-            n = f.name.lower()
-            if "alt" in n:
+            words = set(re.split(r"[^a-z0-9]+", f.name.lower()))  # sdn.csv, cons_alt.csv, sdn_comments.csv
+            if words & {"alt", "alts"}:
                 alts.append(f)
-            elif "add" in n:
+            elif words & {"add", "adds"}:
                 adds.append(f)
-            elif "comment" in n:
+            elif words & {"comment", "comments"}:
                 comments.append(f)
             else:
                 main.append(f)

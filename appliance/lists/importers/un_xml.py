@@ -189,11 +189,9 @@ class UNXmlReader(Reader):
             number = doc.get("NUMBER")
             detail = doc.get("TYPE_OF_DOCUMENT2")
             if not normalize_number(number):
-                # a few records give the number only in the second type field ("... (tazkira) number 545167")
-                m = re.search(r"\b(?:number|no\.?)\s*:?\s*([A-Z0-9][A-Z0-9 /-]*[0-9][A-Z0-9]*)\s*$", detail, re.I)
-                if not m or sum(c.isdigit() for c in m.group(1)) < 5:
+                number, detail = _number_elsewhere(detail, doc.get("NOTE"))
+                if not number:
                     continue
-                number, detail = m.group(1), detail[:m.start()].strip()
             doc_type = normalize_type(doc.get("TYPE_OF_DOCUMENT") or detail)
             if doc_type != "P" and re.search(r"(?i)\bpassport\b", detail):
                 doc_type = "P"  # 'National Identification Number' / 'national passport' (Russian internal passports)
@@ -201,6 +199,26 @@ class UNXmlReader(Reader):
             entry.documents.append(
                 IdentityDocument(doc_type, number, country_code(country), country or None, doc.get("NOTE") or None)
             )
+
+
+_TYPE2_NUMBER = re.compile(r"\b(?:number|no\.?)\s*:?\s*([A-Z0-9][A-Z0-9 /-]*[0-9][A-Z0-9]*)\s*$", re.I)
+_NOTE_NUMBER = re.compile(r"\b(?:passport|identity card|identity|card|number|no\.)(?:\s+(?:number|no\.?))?\s*:?\s*"
+                          r"((?:[A-Z]{1,3}-?\s?)?\d{5,}[A-Z]?)\b", re.I)
+_LEADING_NUMBER = re.compile(r"^\s*(\d{5,}[A-Z]?)\b")
+
+
+def _number_elsewhere(detail: str, note: str) -> tuple[str, str]:
+    """(number, type text) of a document whose NUMBER is empty: at the end of TYPE_OF_DOCUMENT2
+    ('... (tazkira) number 545167') or in the NOTE ('Tunisian passport number L 191609 issued on ...');
+    ('', detail) when neither holds one (numbers of fewer than five digits are not taken)."""
+    m = _TYPE2_NUMBER.search(detail)
+    if m and sum(c.isdigit() for c in m.group(1)) >= 5:
+        return m.group(1), detail[:m.start()].strip()
+    if note:
+        m = _NOTE_NUMBER.search(note) or _LEADING_NUMBER.match(note)
+        if m:
+            return m.group(1).strip(), detail or note
+    return "", detail
 
 
 def _quality(text: str) -> str:
