@@ -54,7 +54,10 @@ def render() -> str:
     ]
     for section in SCHEMA.values():
         header = f"[{section.name}.<name>]" if section.repeated else f"[{section.name}]"
-        out += [f"## `{header}`", "", section.doc, "", "| setting | type | default | allowed | meaning |", "| --- | --- | --- | --- | --- |"]
+        out += [f"## `{header}`", "", section.doc, ""]
+        if section.repeated and section.instance_rule:
+            out += [f"Names: {section.instance_rule}.", ""]
+        out += ["| setting | type | default | allowed | meaning |", "| --- | --- | --- | --- | --- |"]
         for opt in section.options:
             out.append(
                 f"| `{section.name}.{opt.name}` | {opt.type.__name__} | `{_default(opt)}` | {_range(opt)} | {opt.doc} |"

@@ -7,6 +7,7 @@ The file is TOML. Plain sections (``[screening]``) hold options; a *repeated* se
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +80,9 @@ class Section:
     doc: str
     options: tuple[Option, ...]
     repeated: bool = False
+    #: For repeated sections: the pattern an instance name must match in full.
+    instance_pattern: str | None = None
+    instance_rule: str = ""
     _by_name: dict = field(default_factory=dict, compare=False, repr=False)
 
     def option(self, name: str) -> Option | None:
@@ -150,6 +154,9 @@ def validate(raw: Mapping[str, Any], schema: Mapping[str, Section]) -> dict[str,
         if section.repeated:
             if not isinstance(table, Mapping):
                 raise ConfigError(f"[{name}]: expected tables like [{name}.<name>]")
+            for inst in table:
+                if section.instance_pattern and not re.fullmatch(section.instance_pattern, inst):
+                    raise ConfigError(f"[{name}.{inst}]: unusable name ({section.instance_rule or section.instance_pattern})")
             values[name] = {
                 inst: section.build(f"{name}.{inst}", sub) for inst, sub in table.items()
             }

@@ -136,6 +136,8 @@ LANES = Section(
         Option("description", str, "", "Free text shown on the console (booth, direction)."),
     ),
     repeated=True,
+    instance_pattern=r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}",
+    instance_rule="1-64 letters, digits, dot, dash or underscore, starting with a letter or digit",
 )
 
 METRICS = Section(

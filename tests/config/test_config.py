@@ -44,6 +44,8 @@ def test_file_in_data_dir_is_read_and_lanes_get_defaults(data_dir):
         ("[security]\nlogin_max_failures = 0\n", "below the minimum"),
         ("[server\nport = 1\n", "not valid TOML"),
         ("[screening]\nexpired_is_invalid = 1\n", "expected true or false"),
+        ('[lanes."north gate"]\nport = "loop://"\n', "[lanes.north gate]: unusable name"),
+        ("[lanes._x]\n", "unusable name"),
     ],
 )
 def test_bad_files_fail_at_start_up_with_the_key_named(tmp_path, text, message):
