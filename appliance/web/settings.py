@@ -119,6 +119,7 @@ def update(ctx, changes: dict) -> dict:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_text(tomli_w.dumps(merged), encoding="utf-8")
+            _keep_mode(path, tmp)
             os.replace(tmp, path)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
@@ -163,3 +164,17 @@ def test_port(settings: dict, seconds: float = 2.0) -> dict:
         ser.close()
     detail = f"opened and read for {seconds:g} s: {got} bytes" + ("" if got else " (no document presented)")
     return {"ok": True, "port": port, "detail": detail, "bytes": got}
+
+
+def _keep_mode(path, tmp) -> None:
+    """Give the new file the old one's mode and group, so the bridge can still read it."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        os.chmod(tmp, 0o640)
+        return
+    os.chmod(tmp, st.st_mode & 0o7777)
+    try:
+        os.chown(tmp, -1, st.st_gid)
+    except PermissionError:
+        pass

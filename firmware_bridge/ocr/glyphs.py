@@ -218,20 +218,6 @@ def _grid(col: np.ndarray, left: int, right: int, length: int, c_first: float, c
     return best[1], best[2]
 
 
-def _darkness(gray: np.ndarray, ink: np.ndarray) -> np.ndarray:
-    """Grey levels as ink strength (0 paper, 1 ink), kept only near the text's own ink.
-
-    Shades of grey keep what binarisation loses on a blurred print (the gap that tells a
-    ``U`` from a ``0``); background patterns away from the glyphs are masked out.
-    """
-    g = gray.astype(np.float32)
-    fg = float(np.percentile(g[ink], 50)) if ink.any() else float(g.min())
-    bg = float(np.percentile(g[~ink], 60)) if (~ink).any() else float(g.max())
-    dark = np.clip((bg - g) / max(8.0, bg - fg), 0.0, 1.0)
-    near = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    return np.where(near, dark, 0.0).astype(np.float32)
-
-
 def _cell_scores(inkf: np.ndarray, pitch: float, x0: float, cells, matrix: np.ndarray,
                  classes: int) -> np.ndarray:
     """cells x characters similarity; each cell's window may slide a little to fit its glyph."""
@@ -256,7 +242,6 @@ def read_line(line_img: np.ndarray, length: int) -> LineRead | None:
     if tpl is None or line_img.size == 0:
         return None
     charset, matrix = tpl
-    level = line_img
     ink = _text_ink(otsu(line_img) < 128)
     slope = _baseline_slope(ink)
     if abs(slope) * ink.shape[1] >= 1.0:  # a slightly tilted line: shear it level
@@ -287,7 +272,7 @@ def read_line(line_img: np.ndarray, length: int) -> LineRead | None:
         if quality > fit:
             best_top, fit = cell_top, quality
     scores = None if best_top is None else _cell_scores(
-        _darkness(level, ink)[best_top:bottom], pitch, x0, range(length), matrix, len(charset))
+        ink[best_top:bottom].astype(np.float32), pitch, x0, range(length), matrix, len(charset))
     if scores is None:
         return None
     text, best, alternatives = [], [], []
