@@ -55,8 +55,17 @@ def align(read: str, grid: str) -> str:
     return "".join(out)
 
 
-def _confident_agreement(lines: list[str], tpl_lines: list[str], reads: list) -> bool:
-    """The glyph recogniser agrees with ``lines`` wherever it is sure, and is sure of most cells."""
+def _confident_agreement(lines: list[str], tpl_lines: list[str], reads: list, fmt: str | None = None) -> bool:
+    """The glyph recogniser agrees with ``lines`` wherever it is sure, and is sure of most cells.
+
+    For a visa (``fmt`` MRVA or MRVB) it must also be sure of every optional-data cell,
+    which no check digit covers: there it is the only witness.
+    """
+    optional = [(li, i) for li, i in UNPROTECTED.get(fmt or "", ()) if fmt in ("MRVA", "MRVB") and li == 1 and i > 20]
+    for li, i in optional:
+        alts = reads[li].alternatives[i]
+        if alts[0][1] < 0.6 or (len(alts) > 1 and alts[0][1] - alts[1][1] < 0.05):
+            return False
     sure = total = 0
     for line, tpl, read in zip(lines, tpl_lines, reads):
         for i, (ch, other) in enumerate(zip(line, tpl)):
@@ -193,7 +202,7 @@ def with_template(cand: Candidate, reads: list) -> list[Candidate]:
     name_sure = name_sure and agreed
     merged = evaluate(fmt, hybrid, name_sure)
     merged.name_clean = merged.name_clean and name_sure
-    merged.verified = name_sure and _confident_agreement(merged.lines, tpl_lines, reads)
+    merged.verified = name_sure and _confident_agreement(merged.lines, tpl_lines, reads, fmt)
     if merged.valid and not _unambiguous(fmt, hybrid, tpl_lines, name_sure, reads):
         merged.checks["recognisers_agree"] = False
     if not merged.valid and merged.name_clean:
@@ -212,7 +221,7 @@ def with_template(cand: Candidate, reads: list) -> list[Candidate]:
                        for i in range(len(a)) if a[i] != b[i]]
             fixed.corrected = not all(tpl_lines[li][i] == fixed.lines[li][i] for li, i in changed)
             merged = fixed
-            merged.verified = _confident_agreement(merged.lines, tpl_lines, reads)
+            merged.verified = _confident_agreement(merged.lines, tpl_lines, reads, fmt)
     out.append(merged)
     # 2. the template read alone (needs a second pass to confirm it)
     alone = evaluate(fmt, tpl_lines, name_sure)

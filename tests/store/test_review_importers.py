@@ -88,7 +88,7 @@ def test_ofac_remarks_dates_nationality_gender():
         ("1961-01-01", "1961-12-31", "year", False), ("1962-01-01", "1962-12-31", "year", False),
         ("1950-01-01", "1950-12-31", "year", True), ("1955-01-01", "1958-12-31", "range", False),
         ("1960-01-01", "1960-01-31", "month", False), ("1951-06-19", "1951-06-19", "exact", False)]
-    assert e.nationalities == ["PRK", "EGY"] and e.sex == "F"
+    assert e.nationalities == ["PRK", "EGY"] and e.sex == "F" and e.places_of_birth == ["Somewhere"]
 
 
 @pytest.mark.parametrize("remark, expected", [

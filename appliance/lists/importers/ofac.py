@@ -104,6 +104,8 @@ def parse_remarks(remarks: str, entry: WatchlistEntry) -> None:
             code = country_code(text)
             if code and code not in entry.nationalities:
                 entry.nationalities.append(code)
+        elif low.startswith("pob "):
+            entry.places_of_birth.append(item[4:].strip())
         elif low.startswith("gender "):
             entry.sex = {"male": "M", "female": "F"}.get(low[7:].strip(), entry.sex)
         else:
@@ -211,6 +213,6 @@ class OfacReader(Reader):
         if remarks:
             parse_remarks(remarks, entry)
         if kind != "individual":
-            entry.dates_of_birth, entry.sex = [], None
+            entry.dates_of_birth, entry.sex, entry.places_of_birth = [], None, []
             entry.documents = []
         return entry
