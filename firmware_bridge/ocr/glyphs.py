@@ -1,8 +1,10 @@
 """A second recogniser: OCR-B template matching on the MRZ's fixed character grid.
 
-MRZ lines are monospaced with a known number of characters, so once a line's first
-and last glyph are found every character cell is known. Each cell is compared with
-the 37 OCR-B glyphs rendered from the font. This recogniser is what tells a filler
+MRZ lines are monospaced with a known number of characters. A line is levelled (its
+baseline fitted to the full-height glyphs), its grid's pitch and phase are chosen where
+the cell boundaries cross the least ink, and each cell, allowed to slide a little, is
+compared by normalised cross-correlation with the 37 OCR-B glyphs rendered from the
+font, cut the same way (digit top to baseline, one advance wide). This recogniser is what tells a filler
 chevron ``<`` from a ``K`` (Tesseract's English model often cannot), and it gives
 per-character alternatives for the check digits to choose from.
 """

@@ -27,9 +27,9 @@ from .tess import engine
 
 log = logging.getLogger(__name__)
 
-#: Stop trying after this many recognition passes or this much time (seconds).
+#: Stop trying after this many recognition passes or this much CPU time (seconds, all orientations).
 MAX_PASSES = 10
-TIME_BUDGET_S = 2.5
+TIME_BUDGET_S = 2.0
 
 
 @dataclass
@@ -207,17 +207,24 @@ class _Evidence:
 def read_gray(gray: np.ndarray, *, max_passes: int = MAX_PASSES,
               time_budget_s: float = TIME_BUDGET_S, turn: bool = True) -> ImageRead:
     """Read the MRZ of an already decoded grayscale image (turned a quarter or half if need be)."""
+    cpu_started = time.thread_time()
     result = _read_upright(gray, max_passes, time_budget_s, give_up_after=4 if turn else max_passes)
     if result.best_guess is not None or not turn:
         return result
     import cv2
+
+    def left() -> float:
+        """CPU seconds left of the one budget shared by every orientation."""
+        return max(0.05, time_budget_s - (time.thread_time() - cpu_started))
 
     # nothing MRZ-like at all: the page may be sideways or upside down; look at each way
     # briefly, then read on in the one whose read passes the most checks
     spent = result.passes
     best_code, best_key = None, (-1,)
     for code in (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_180):
-        turned = _read_upright(cv2.rotate(gray, code), 2, time_budget_s, give_up_after=2)
+        if time.thread_time() - cpu_started > time_budget_s:
+            break
+        turned = _read_upright(cv2.rotate(gray, code), 2, left(), give_up_after=2)
         spent += turned.passes
         if turned.status == "ok":
             turned.passes = spent
@@ -229,7 +236,7 @@ def read_gray(gray: np.ndarray, *, max_passes: int = MAX_PASSES,
     if best_code is None:
         result.passes = spent
         return result
-    more = _read_upright(cv2.rotate(gray, best_code), max_passes, time_budget_s, give_up_after=max_passes)
+    more = _read_upright(cv2.rotate(gray, best_code), max_passes, left(), give_up_after=max_passes)
     more.passes += spent
     return more
 

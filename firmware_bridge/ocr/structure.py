@@ -420,7 +420,7 @@ def ambiguous(fmt: str, lines: list[str], reads: list | None = None) -> bool:
     return False
 
 
-def _glyph_prefers(read, i: int, ch: str, twin: str, margin: float = 0.10) -> bool:
+def _glyph_prefers(read, i: int, ch: str, twin: str, margin: float = 0.08) -> bool:
     """The glyph recogniser scores ``ch`` clearly above ``twin`` at cell ``i``."""
     from .glyphs import CHARSET
 
