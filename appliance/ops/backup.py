@@ -27,6 +27,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from appliance.store.docfiles import process_alive
+
 from . import listfiles
 from .crypto import EncryptingWriter
 from .errors import BackupError
@@ -281,7 +283,7 @@ def _remove_stale(folder: Path, prefix: str) -> None:
     """Delete working folders (``<prefix><pid>-...``) left by a backup or restore that was killed."""
     for d in Path(folder).glob(f"{prefix}*"):
         pid = d.name[len(prefix):].split("-", 1)[0]
-        if d.is_dir() and pid.isdigit() and not listfiles.process_alive(int(pid)):
+        if d.is_dir() and pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(d, ignore_errors=True)
 
 

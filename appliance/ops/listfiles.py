@@ -302,17 +302,6 @@ def restore_lists(restored_db: Path, staged_dir: Path | None, data_dir: Path, *,
     return out
 
 
-def process_alive(pid: int) -> bool:
-    """True while process ``pid`` runs (or cannot be checked)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def discard(paths) -> None:

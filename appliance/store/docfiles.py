@@ -541,14 +541,15 @@ def cleanup(data_dir: str | Path, in_use: set[str]) -> int:
         if name.endswith(".db") and name in in_use:
             continue
         m = re.search(r"-(\d+)-[0-9a-f]{8}\.db", name)
-        if m and _alive(int(m.group(1))):
+        if m and process_alive(int(m.group(1))):
             continue  # an import in a running process is building or committing it
         _unlink(p)
         removed += 1
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """True while process ``pid`` runs (or cannot be checked)."""
     if pid == os.getpid():
         return True
     try:
