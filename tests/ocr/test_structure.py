@@ -75,3 +75,31 @@ def test_names_agree_ignores_filler_lookalikes_only():
 def test_align_fits_a_read_onto_the_grid():
     assert align("ANNA<<<MARIA<", "ANNA<MARIA<<") == "ANNA<MARIA<<"
     assert align("ANNA<MARIA<<", "ANNA<MARIA<<") == "ANNA<MARIA<<"
+
+
+def _glyph_reads(lines, margin_at):
+    """LineReads preferring each read character by 0.2, except given cells (by the margin given)."""
+    import numpy as np
+
+    from firmware_bridge.ocr.glyphs import CHARSET, LineRead
+
+    reads = []
+    for li, line in enumerate(lines):
+        matrix = np.full((len(line), len(CHARSET)), 0.5, dtype=np.float32)
+        for i, ch in enumerate(line):
+            matrix[i, CHARSET.index(ch)] = 0.5 + margin_at.get((li, i), 0.2)
+        alts = [[(ch, float(matrix[i].max())), ("<", 0.5)] for i, ch in enumerate(line)]
+        reads.append(LineRead(line, [a[0][1] for a in alts], alts, matrix))
+    return reads
+
+
+def test_a_check_blind_swap_needs_a_clear_glyph_preference():
+    """0 read as U (values 10 apart, the check digit cannot tell): a 0.056 lead is not enough."""
+    from firmware_bridge.ocr.structure import ambiguous
+
+    lines = ["IDKENUUFSZDJ4K4<<<<<<<<<<<<<<<", "9606210M3208313PHL<<<<<<<<<<<4",
+             "OKAFOR<<ERIK<<<<<<<<<<<<<<<<<<"]
+    assert evaluate("TD1", lines, True).valid
+    assert ambiguous("TD1", lines)  # U0FSZDJ4K passes the same check digit
+    assert not ambiguous("TD1", lines, _glyph_reads(lines, {}))
+    assert ambiguous("TD1", lines, _glyph_reads(lines, {(0, 5): 0.056}))
