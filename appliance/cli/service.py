@@ -55,6 +55,15 @@ def open_appliance(data_dir: Path | None, *, create: bool = False):
         raise ServiceError(f"cannot open {path}: permission denied ({exc.filename}); run as the service user") from None
 
 
+def read_from(data_dir: Path | None, query):
+    """Open the data directory, return ``query(reader)`` and close it again."""
+    app = open_appliance(data_dir)
+    try:
+        return query(app)
+    finally:
+        app.close()
+
+
 def _echo_json(obj) -> None:
     click.echo(json.dumps(obj, indent=2, sort_keys=True, default=str))
 
@@ -270,11 +279,7 @@ def users_list(data_dir, as_json):
     """List every person with role and state."""
     from ..web import accounts
 
-    app = open_appliance(data_dir)
-    try:
-        rows = accounts.list_users(app.reader())
-    finally:
-        app.close()
+    rows = read_from(data_dir, lambda app: accounts.list_users(app.reader()))
     if as_json:
         _echo_json(rows)
         return
@@ -386,11 +391,7 @@ def tokens_list(data_dir, as_json):
     """List token records (never the tokens)."""
     from ..web import accounts
 
-    app = open_appliance(data_dir)
-    try:
-        rows = accounts.list_tokens(app.reader())
-    finally:
-        app.close()
+    rows = read_from(data_dir, lambda app: accounts.list_tokens(app.reader()))
     if as_json:
         _echo_json(rows)
         return
@@ -436,11 +437,7 @@ def audit_verify(data_dir, as_json):
     """Recompute the chain; exit 3 when a record was edited, inserted or deleted."""
     from ..web.errors import AuditError
 
-    app = open_appliance(data_dir)
-    try:
-        report = app.audit.verify(app.reader())
-    finally:
-        app.close()
+    report = read_from(data_dir, lambda app: app.audit.verify(app.reader()))
     if as_json:
         _echo_json(report.to_dict())
     else:
@@ -463,11 +460,7 @@ def audit_show(data_dir, limit, action, as_json):
     """Print the newest audit records."""
     from ..web.audit import recent
 
-    app = open_appliance(data_dir)
-    try:
-        rows = recent(app.reader(), limit, action)
-    finally:
-        app.close()
+    rows = read_from(data_dir, lambda app: recent(app.reader(), limit, action))
     if as_json:
         _echo_json(rows)
         return

@@ -287,17 +287,22 @@ def _remove_stale(folder: Path, prefix: str) -> None:
             shutil.rmtree(d, ignore_errors=True)
 
 
-def _quick_check(copy: Path, source: Path) -> None:
+def sqlite_check(path: Path, what: str, pragma: str = "quick_check") -> None:
+    """Run SQLite's ``quick_check`` (or ``integrity_check``) on ``path``; BackupError naming ``what``."""
     try:
-        conn = sqlite3.connect(str(copy))
+        conn = sqlite3.connect(str(path))
         try:
-            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            check = conn.execute(f"PRAGMA {pragma}").fetchone()[0]
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        raise BackupError(f"the copy of {source} cannot be read: {exc}") from None
+        raise BackupError(f"{what} cannot be read ({exc})") from None
     if check != "ok":
-        raise BackupError(f"the copy of {source} fails SQLite's check: {check}")
+        raise BackupError(f"{what} fails SQLite's check: {check}")
+
+
+def _quick_check(copy: Path, source: Path) -> None:
+    sqlite_check(copy, f"the copy of {source}")
 
 
 def timestamped_name(now: dt.datetime | None = None) -> str:

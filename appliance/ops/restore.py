@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from . import listfiles
-from .backup import (DB_NAME, FORMAT, HASH_KEY, BackupSummary, _now_stamp, _remove_stale, _sha256,
+from .backup import (DB_NAME, sqlite_check, FORMAT, HASH_KEY, BackupSummary, _now_stamp, _remove_stale, _sha256,
                      snapshot_database, table_counts)
 from .crypto import DecryptingReader, MAGIC
 from .errors import BackupError
@@ -121,16 +121,7 @@ def restore_backup(path: Path, data_dir: Path, *, passphrase: str | None = None)
         else:
             manifest = _extract(path, kind, passphrase, work)
         restored = work / DB_NAME
-        try:
-            check = sqlite3.connect(str(restored))
-            try:
-                verdict = check.execute("PRAGMA integrity_check").fetchone()[0]
-            finally:
-                check.close()
-        except sqlite3.Error as exc:
-            raise BackupError(f"{path}: the database in the backup cannot be read ({exc})") from None
-        if verdict != "ok":
-            raise BackupError(f"{path}: the database in the backup fails SQLite's check: {verdict}")
+        sqlite_check(restored, f"{path}: the database in the backup", "integrity_check")
         live = data_dir / DB_NAME
         legacy = manifest.get("format") == 1  # list files were raw copies under files/lists/
         if legacy:
