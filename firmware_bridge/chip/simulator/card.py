@@ -30,13 +30,14 @@ from .personalise import ChipProfile
 log = logging.getLogger(__name__)
 MF_FILES = {"CardAccess"}
 FID_NAMES = {fid: name for name, fid in FILES.items()}
-ATR_EXTENDED = bytes.fromhex("3B8880014202C0C07301C0C087")  # historical bytes: card capabilities with extended Lc/Le
-ATR_SHORT = bytes.fromhex("3B8880014202C0C07301C00087")
+# T=1 ATRs; historical bytes 80 73 xx xx yy: card capabilities, yy bit 0x40 = extended Lc/Le (TCK appended)
+ATR_EXTENDED = bytes.fromhex("3B8580018073000040")
+ATR_SHORT = bytes.fromhex("3B8580018073000000")
 
 
 def _atr(extended: bool) -> bytes:
     """An ATR with a correct TCK for a T=1 contactless card."""
-    body = ATR_EXTENDED[:-1] if extended else ATR_SHORT[:-1]
+    body = ATR_EXTENDED if extended else ATR_SHORT
     tck = 0
     for b in body[1:]:
         tck ^= b
