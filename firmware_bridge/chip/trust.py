@@ -105,7 +105,10 @@ class TrustStore:
         return len(self.cscas)
 
     def add_certificate(self, cert: x509.Certificate) -> None:
-        """Add a CSCA certificate (duplicates ignored)."""
+        """Add a CSCA certificate (duplicates ignored; a certificate that is no CA is refused)."""
+        basic = cert.basic_constraints_value
+        if basic is None or not basic.native.get("ca"):
+            raise TrustError(f"{cert.subject.human_friendly} is not a CA certificate (a CSCA is)")
         if all(c.sha256 != cert.sha256 for c in self.cscas):
             self.cscas.append(cert)
 
