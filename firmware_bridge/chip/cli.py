@@ -68,8 +68,11 @@ def chip() -> None:
 @click.pass_context
 def read_cmd(ctx, mrz_file, reader, trust_dir, can, as_json):
     """Read the chip, check it is genuine and not a copy; exit 0 genuine, 1 a check failed, 2 unreadable."""
-    from .reader import read_chip
-    from .trust import TrustStore
+    try:
+        from .reader import read_chip
+        from .trust import TrustStore
+    except ImportError as exc:
+        raise ChipError(f"chip reading needs the chip extra (pip install 'border-screening-appliance[chip]'): {exc.name}") from None
 
     mrz = _read_mrz_file(mrz_file)
     directory = Path(trust_dir) if trust_dir else box_trust_dir(ctx)

@@ -106,7 +106,8 @@ class VirtualCardSlot:
                 response = self.card.transmit(payload)
                 sock.sendall(len(response).to_bytes(2, "big") + response)
         except OSError as exc:
-            log.info("virtual reader connection lost: %s", exc)
+            if not self._stop.is_set():  # closing the socket to stop is not news
+                log.info("virtual reader connection lost: %s", exc)
         finally:
             self.removed.set()
             self.close()
