@@ -163,6 +163,10 @@ def read_chip(mrz: str | None = None, reader: str | None = None, trust: TrustSto
     except ChipError as exc:
         result = ChipResult(exc.reason, message=str(exc))
         log.info("chip read ended: %s", exc)
+    except Exception as exc:  # chip data is untrusted input: whatever it breaks, the read is an error
+        log.debug("chip read failed", exc_info=True)
+        log.warning("chip read failed: the chip's data could not be processed (%s)", type(exc).__name__)
+        result = ChipResult("error", message=f"the chip's data could not be processed ({type(exc).__name__})")
     finally:
         transport.close()
     result.reader = transport.name

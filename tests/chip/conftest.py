@@ -60,7 +60,7 @@ def pcscd():
             pytest.skip("pcscd and vsmartcard-vpcd are not installed (scripts/setup --test installs them)")
         if os.geteuid() != 0:
             pytest.skip("pcscd is not running and only root can start it")
-        subprocess.run([exe], check=False, capture_output=True, timeout=30)
+        subprocess.run([exe], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and not all(r in _readers() for r in READERS):
             time.sleep(0.2)

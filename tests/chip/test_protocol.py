@@ -171,3 +171,37 @@ def test_card_refuses_reads_before_access_control(pki_trust):
     assert card.transmit(bytes.fromhex("00A4040C07A0000002471001"))[-2:] == b"\x90\x00"
     assert card.transmit(bytes.fromhex("00A4020C020101"))[-2:] == b"\x69\x82"
     assert card.transmit(b"\x00")[-2:] == b"\x67\x00"
+
+
+class _Corrupting:
+    """A transport that flips one byte of the n-th response (an RF error or an active attacker)."""
+
+    def __init__(self, card, n):
+        self.card, self.n, self.count = card, n, 0
+
+    def transmit(self, apdu):
+        out = bytearray(self.card.transmit(apdu))
+        self.count += 1
+        if self.count == self.n and len(out) > 4:
+            out[len(out) // 2] ^= 0x01
+        return bytes(out)
+
+
+@pytest.mark.parametrize("n", [12, 20, 30])
+def test_corrupted_protected_response_is_a_chip_error(pki_trust, n):
+    from firmware_bridge.chip.errors import ChipError
+
+    d, trust = pki_trust
+    card = EmrtdCard(personalise(MRZ, d, no_aa=True))
+    with pytest.raises(ChipError):
+        read_document(_Corrupting(card, n), AccessKey.from_mrz(MRZ), trust, extended=False)
+
+
+def test_unusable_mrz_file_is_exit_2(tmp_path):
+    from .conftest import bridge
+
+    f = tmp_path / "mrz.txt"
+    f.write_text("hello world\n")
+    proc = bridge("chip", "read", "--mrz-file", str(f), "--json", "--trust", str(tmp_path))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert '"chip": "error"' in proc.stdout and "does not hold an MRZ" in proc.stdout
