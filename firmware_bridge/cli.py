@@ -275,6 +275,11 @@ def queue(ctx, as_json, requeue_rejected):
         click.echo(f"          {r['count']} x HTTP {r['status_code']} {r['reason']}")
 
 
+from .chip.cli import chip as _chip_group  # noqa: E402 - the group registers after the base commands
+
+cli.add_command(_chip_group)
+
+
 def _stop_early(signum, frame) -> None:
     """SIGINT/SIGTERM before a command is serving (still starting up): stop now, successfully."""
     raise SystemExit(0)
