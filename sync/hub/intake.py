@@ -100,7 +100,8 @@ def derive(cur, appliance_id: int, appliance: str, post: str, stored: list[tuple
             continue
         decision = _text(scan.get("decision"), 32)
         read_at = read_time(scan, _time(created) or received_at)
-        c = counts.setdefault(_hour(read_at), [0, 0, 0])
+        # a box clock running ahead must not put encounters in the future: count them when received
+        c = counts.setdefault(_hour(min(read_at, received_at)), [0, 0, 0])
         c[0] += 1
         c[1] += decision == "HIT"
         c[2] += decision == "POSSIBLE_MATCH"
