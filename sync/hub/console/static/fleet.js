@@ -19,7 +19,7 @@
         el("td", {text: b.name}), el("td", {text: b.post}),
         el("td", {class: b.link === "online" ? "link" : "link bad", text: b.link + (b.last_seen ? ` (last seen ${when(b.last_seen)})` : "")}),
         el("td", {}, lists), el("td", {text: b.queue_depth === null || b.queue_depth === undefined ? "–" : String(b.queue_depth)}),
-        el("td", {class: b.alarms.length ? "bad" : "", text: b.alarms.join("; ") || "none"}), el("td", {}, readers),
+        el("td", {class: b.alarms.length ? "bad" : "", text: b.alarms.join("; ") || "none"}), el("td", {}, b.lanes.length ? readers : "no report"),
         el("td", {class: b.clock && b.clock !== "ok" ? "bad" : "", text: b.clock === null ? "–" : b.clock === "ok" ? `ok (${b.clock_offset_seconds} s)` : b.clock}),
         el("td", {text: `${b.encounters_24h} encounters, ${b.hits_24h} hits`}),
         el("td", {class: "problems", text: b.problems.length ? "Problems: " + b.problems.join("; ") : "OK"})));
