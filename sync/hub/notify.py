@@ -114,7 +114,9 @@ class Notifier:
                     self._email(json.loads(body))
                 else:
                     raise DeliveryFailed(f"unknown channel {channel}")
-            except DeliveryFailed as exc:
+            except Exception as exc:  # DeliveryFailed, or e.g. an unreadable secret file: retry later, say why
+                if not isinstance(exc, DeliveryFailed):
+                    exc = DeliveryFailed(f"{type(exc).__name__}: {exc}"[:200])
                 pause = retry_delay(int(attempts) - 1, self.notify["retry_base_seconds"], self.notify["retry_max_seconds"], self._rnd)
                 when = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=pause)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
                 with self.db.tx(write=True) as cur:
