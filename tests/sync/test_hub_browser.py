@@ -193,3 +193,44 @@ def test_a_hit_at_a_real_box_appears_live_and_is_worked_and_the_fleet_shows_prob
         box.stop()
         hub.stop()
     assert "VEXMOOR" not in (tmp_path / "hub.log").read_text()
+
+
+def test_publish_with_a_preview_then_users_and_audit_pages(hub_dir, tmp_path, page):
+    from .helpers import docs, documents_csv
+
+    add_users(hub_dir)
+    hub = ServedHub(hub_dir, tmp_path / "hub.log").start()
+    try:
+        v1 = tmp_path / "lost-v1.csv"
+        documents_csv(v1, docs(12))
+        log_in(page, hub.url, "oper")
+        page.goto(f"{hub.url}/lists")
+        page.wait_for_selector("#lists p")
+        assert "No list has been published yet" in page.inner_text("#lists")
+        page.fill("#p-list", "lost")
+        page.select_option("#p-format", "documents-csv")
+        page.set_input_files("#p-file", str(v1))
+        page.click("#p-preview")
+        page.wait_for_selector("#p-result:not([hidden])")
+        assert "lost version 0 → 1: 12 records; 12 added, 0 changed, 0 removed" in page.inner_text("#p-counts")
+        page.click("#p-publish")
+        page.locator("#p-msg", has_text="Published lost version 1").wait_for(timeout=10000)
+        page.wait_for_selector("section.list[data-list='lost']")
+        assert "lost: version 1, 12 documents records" in page.inner_text("section.list[data-list='lost'] h2")
+        assert "Users" not in page.inner_text("header nav")  # operators do not manage users
+        page.click("text=Log out")
+        page.wait_for_url(lambda url: "/login" in url)
+        log_in(page, hub.url, "root")
+        page.goto(f"{hub.url}/users")
+        page.wait_for_selector("tr[data-user='oper']")
+        page.fill("#u-name", "night-shift")
+        page.select_option("#u-role", "analyst")
+        page.fill("#u-password", "night-shift-pass")
+        page.click("#u-add")
+        page.wait_for_selector("tr[data-user='night-shift']")
+        page.goto(f"{hub.url}/audit")
+        page.locator("#verify", has_text="Chain verified").wait_for(timeout=10000)
+        audit = page.inner_text("#audit")
+        assert "list.publish" in audit and "user.add" in audit and "logout" in audit
+    finally:
+        hub.stop()
