@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import signal
 from pathlib import Path
 
 import click
@@ -133,12 +134,18 @@ def serve(data_dir, database, host, port, threads) -> None:
     except OSError as exc:
         raise HubConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     click.echo(f"screening-hub serving on http://{host}:{port}", err=True)
+
+    def _terminate(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)  # systemd and replicas stop cleanly: claimed notifications are released
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
         server.close()
+        hub.stop_workers()
 
 
 @cli.group("lists")

@@ -22,6 +22,7 @@ import random
 import smtplib
 import ssl
 import threading
+import uuid
 from email.message import EmailMessage
 
 import requests
@@ -31,7 +32,9 @@ from .intake import now_ms
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 120
+#: A claimed notification is another replica's for this long beyond its send timeouts (a process
+#: killed mid-delivery holds it no longer; a process that stops cleanly releases it at once).
+LEASE_MARGIN_SECONDS = 10
 USER_AGENT = "screening-hub-notify/1"
 
 
@@ -84,6 +87,8 @@ class Notifier:
         self._thread: threading.Thread | None = None
         self._session = requests.Session()
         self._rnd = random.Random()
+        self.owner = uuid.uuid4().hex
+        self.lease_seconds = 2 * self.notify["timeout_seconds"] + LEASE_MARGIN_SECONDS
 
     def _claim(self, limit: int = 20) -> list[tuple]:
         now = iso(utcnow())
@@ -92,11 +97,11 @@ class Notifier:
                 "SELECT id FROM notifications WHERE state = 'pending' AND next_at <= ? AND (lease_until IS NULL OR lease_until < ?) "
                 "ORDER BY next_at, id LIMIT ?", [now_ms(), now, limit]).fetchall()
         claimed = []
-        lease = iso(utcnow() + dt.timedelta(seconds=LEASE_SECONDS))
+        lease = iso(utcnow() + dt.timedelta(seconds=self.lease_seconds))
         for (nid,) in due:
             with self.db.tx(write=True) as cur:
-                cur.execute("UPDATE notifications SET lease_until = ?, attempts = attempts + 1 WHERE id = ? AND state = 'pending' "
-                            "AND (lease_until IS NULL OR lease_until < ?)", [lease, nid, now])
+                cur.execute("UPDATE notifications SET lease_until = ?, lease_owner = ?, attempts = attempts + 1 WHERE id = ? "
+                            "AND state = 'pending' AND (lease_until IS NULL OR lease_until < ?)", [lease, self.owner, nid, now])
                 if cur.rowcount != 1:
                     continue  # another replica took it
                 row = cur.execute("SELECT id, channel, event_id, body, attempts FROM notifications WHERE id = ?", [nid]).fetchone()
@@ -120,12 +125,12 @@ class Notifier:
                 pause = retry_delay(int(attempts) - 1, self.notify["retry_base_seconds"], self.notify["retry_max_seconds"], self._rnd)
                 when = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=pause)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
                 with self.db.tx(write=True) as cur:
-                    cur.execute("UPDATE notifications SET next_at = ?, lease_until = NULL, last_error = ? WHERE id = ?",
+                    cur.execute("UPDATE notifications SET next_at = ?, lease_until = NULL, lease_owner = NULL, last_error = ? WHERE id = ?",
                                 [when, str(exc)[:300], nid])
                 log.warning("%s notification %s: attempt %s failed (%s); next try in %.1f s", channel, event_id, attempts, exc, pause)
                 continue
             with self.db.tx(write=True) as cur:
-                cur.execute("UPDATE notifications SET state = 'delivered', delivered_at = ?, lease_until = NULL, last_error = NULL "
+                cur.execute("UPDATE notifications SET state = 'delivered', delivered_at = ?, lease_until = NULL, lease_owner = NULL, last_error = NULL "
                             "WHERE id = ?", [now_ms(), nid])
             log.info("%s notification %s delivered (attempt %s)", channel, event_id, attempts)
             delivered += 1
@@ -186,12 +191,18 @@ class Notifier:
             self._wake.clear()
 
     def stop(self) -> None:
-        """Stop the worker thread."""
+        """Stop the worker thread and release what it had claimed, so another process can send it now."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(self.notify["timeout_seconds"] + 5)
             self._thread = None
+        try:
+            with self.db.tx(write=True) as cur:
+                cur.execute("UPDATE notifications SET lease_until = NULL, lease_owner = NULL WHERE lease_owner = ? AND state = 'pending'",
+                            [self.owner])
+        except Exception as exc:  # the database is gone too: the lease simply runs out
+            log.info("could not release notification leases: %s", type(exc).__name__)
         self._session.close()
 
 

@@ -158,6 +158,7 @@ DESK_STATEMENTS = [
         attempts INTEGER NOT NULL DEFAULT 0,
         next_at TEXT NOT NULL,
         lease_until TEXT,
+        lease_owner TEXT,
         last_error TEXT,
         created_at TEXT NOT NULL,
         delivered_at TEXT,

@@ -69,8 +69,10 @@ class Hub:
         """Stop the feed and the notifier (their threads)."""
         if self.feed is not None:
             self.feed.stop()
+            self.feed = None
         if self.notifier is not None:
             self.notifier.stop()
+            self.notifier = None
 
     def check(self) -> None:
         """Fail with a clear message unless the database is initialised and the key is present."""

@@ -66,7 +66,7 @@ def send(base: str, headers: dict, records: list[dict]) -> dict:
     return r.json()
 
 
-def wait_for(predicate, timeout: float = 20.0, what: str = "condition"):
+def wait_for(predicate, timeout: float = 40.0, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
