@@ -155,6 +155,9 @@ def build(url: str, data_dir: Path, n: int) -> None:
                    count(*) FILTER (WHERE mod(substr(r.record_key, 17)::bigint, 200) = 0),
                    count(*) FILTER (WHERE mod(substr(r.record_key, 17)::bigint, 50) = 0 AND mod(substr(r.record_key, 17)::bigint, 200) <> 0)
             FROM records r JOIN appliances a ON a.id = r.appliance_id GROUP BY 1, 2""")
+        conn.execute("""
+            INSERT INTO post_counts (hour, post, encounters, hits, possible)
+            SELECT hour, post, sum(encounters), sum(hits), sum(possible) FROM encounter_counts GROUP BY hour, post""")
         conn.execute("ANALYZE")
         print(f"  hits, events, hourly totals, ANALYZE ({time.perf_counter() - t0:.0f} s)", flush=True)
     (data_dir / "BUILT").write_text(str(n))
@@ -233,6 +236,16 @@ def main() -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         shutil.rmtree(data_dir, ignore_errors=True)
         return
+    if (data_dir / "BUILT").exists():
+        with psycopg.connect(url, autocommit=True) as conn:  # a set built by an earlier version of this script
+            conn.execute("ALTER TABLE notifications ADD COLUMN IF NOT EXISTS lease_owner TEXT")
+            schema_sql = "SELECT count(*) FROM information_schema.tables WHERE table_name = 'post_counts'"
+            if not conn.execute(schema_sql).fetchone()[0]:
+                conn.execute("CREATE TABLE post_counts (hour TEXT NOT NULL, post TEXT NOT NULL, encounters INTEGER NOT NULL, "
+                             "hits INTEGER NOT NULL, possible INTEGER NOT NULL, PRIMARY KEY (hour, post))")
+                conn.execute("INSERT INTO post_counts SELECT hour, post, sum(encounters), sum(hits), sum(possible) "
+                             "FROM encounter_counts GROUP BY hour, post")
+                conn.execute("ANALYZE post_counts")
     if not (data_dir / "BUILT").exists():
         shutil.rmtree(data_dir, ignore_errors=True)
         data_dir.mkdir(parents=True)

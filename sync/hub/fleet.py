@@ -106,21 +106,22 @@ def fleet(db, *, silent_minutes: float) -> dict:
 
 
 def chart(db, *, hours: int = 24) -> dict:
-    """Encounters and hits (HIT + POSSIBLE_MATCH) per post and hour over the last ``hours``."""
+    """Encounters and hits (HIT + POSSIBLE_MATCH) per post and hour over the last ``hours`` (from ``post_counts``)."""
     hours = max(1, min(int(hours), 24 * 31))
     now = utcnow()
     start = (now - dt.timedelta(hours=hours - 1)).strftime("%Y-%m-%dT%H:00Z")
     with db.tx() as cur:
-        rows = cur.execute("SELECT post, hour, sum(encounters), sum(hits), sum(possible) FROM encounter_counts WHERE hour >= ? "
-                           "GROUP BY post, hour ORDER BY post, hour", [start]).fetchall()
+        rows = cur.execute("SELECT post, hour, encounters, hits, possible FROM post_counts WHERE hour >= ?", [start]).fetchall()
     slots = [(now - dt.timedelta(hours=hours - 1 - i)).strftime("%Y-%m-%dT%H:00Z") for i in range(hours)]
+    index = {hour: i for i, hour in enumerate(slots)}
     posts: dict[str, dict] = {}
     for post, hour, enc, hits, possible in rows:
+        i = index.get(hour)
+        if i is None:
+            continue
         p = posts.setdefault(post, {"post": post, "encounters": [0] * hours, "hits": [0] * hours})
-        if hour in slots:
-            i = slots.index(hour)
-            p["encounters"][i] += int(enc)
-            p["hits"][i] += int(hits) + int(possible)
+        p["encounters"][i] += int(enc)
+        p["hits"][i] += int(hits) + int(possible)
     return {"hours": slots, "posts": sorted(posts.values(), key=lambda p: -sum(p["encounters"]))}
 
 

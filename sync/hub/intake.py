@@ -117,6 +117,13 @@ def derive(cur, appliance_id: int, appliance: str, post: str, stored: list[tuple
             "post = excluded.post",
             [(hour, appliance_id, post, c[0], c[1], c[2]) for hour, c in sorted(counts.items())],
         )
+        # the chart's totals per post: written last, so the row lock is held for the shortest time
+        cur.executemany(
+            "INSERT INTO post_counts (hour, post, encounters, hits, possible) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (hour, post) DO UPDATE SET encounters = post_counts.encounters + excluded.encounters, "
+            "hits = post_counts.hits + excluded.hits, possible = post_counts.possible + excluded.possible",
+            [(hour, post, c[0], c[1], c[2]) for hour, c in sorted(counts.items())],
+        )
     return new_hits
 
 

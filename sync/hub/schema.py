@@ -148,6 +148,14 @@ DESK_STATEMENTS = [
         possible INTEGER NOT NULL,
         PRIMARY KEY (hour, appliance_id)
     )""",
+    """CREATE TABLE IF NOT EXISTS post_counts (
+        hour TEXT NOT NULL,
+        post TEXT NOT NULL,
+        encounters INTEGER NOT NULL,
+        hits INTEGER NOT NULL,
+        possible INTEGER NOT NULL,
+        PRIMARY KEY (hour, post)
+    )""",
     """CREATE TABLE IF NOT EXISTS notifications (
         id {pk},
         hit_id {big} NOT NULL,
