@@ -86,6 +86,7 @@ def test_acknowledge_assign_note_close_with_roles_csrf_and_audit(app, hub):
     assert oper.post(f"/console/api/hits/{hit_id}/close", json={"outcome": "no_action"}).status_code == 409
     assert oper.get("/console/api/hits?state=open").get_json()["hits"] == []
     detail = oper.get(f"/console/api/hits/{hit_id}").get_json()
+    oper.get(f"/console/api/hits/{hit_id}")  # the card refreshing while it is open: audited once
     assert [(h["actor"], h["action"]) for h in detail["history"]] == [
         ("anna", "note"), ("oper", "acknowledge"), ("oper", "assign"), ("oper", "close")]
     assert oper.post("/console/api/hits/999999/acknowledge", json={}).status_code == 404
@@ -94,7 +95,7 @@ def test_acknowledge_assign_note_close_with_roles_csrf_and_audit(app, hub):
     audit = Console(app.test_client(), "root").get("/console/api/audit").get_json()
     assert audit["verify"]["ok"]
     actions = [(r["actor"], r["action"]) for r in audit["records"]]
-    assert ("oper", "hit.close") in actions and ("anna", "hit.view") not in actions and ("oper", "hit.view") in actions
+    assert ("oper", "hit.close") in actions and ("anna", "hit.view") not in actions and actions.count(("oper", "hit.view")) == 1
     assert all("ERIKSSON" not in json.dumps(r) for r in audit["records"])
     assert anna.get("/console/api/audit").status_code == 403 and anna.get("/console/api/users").status_code == 403
     with hub.db.tx() as cur:  # the chain refuses edits, and a forced edit is caught

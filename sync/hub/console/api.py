@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from flask import Blueprint, Response, g, jsonify, request, stream_with_context
+from flask import Blueprint, Response, current_app, g, jsonify, request, stream_with_context
 
 from .. import accounts, desk, export, fleet
 from .. import audit as hub_audit
@@ -67,9 +67,26 @@ def hit(raw_id: str):
     """The full hit card (audited: it shows personal data)."""
     hit_id = _id(raw_id)
     found = desk.detail(hub().db, hit_id)
-    with hub().db.tx(write=True) as cur:
-        hub().audit.append(cur, actor(), "hit.view", f"hit:{hit_id}", {})
+    if _first_view(actor(), hit_id):
+        with hub().db.tx(write=True) as cur:
+            hub().audit.append(cur, actor(), "hit.view", f"hit:{hit_id}", {})
     return jsonify(found)
+
+
+#: A user looking at the same hit card again within this many seconds (the card refreshes live) is audited once.
+VIEW_AUDIT_SECONDS = 600.0
+
+
+def _first_view(user: str, hit_id: int) -> bool:
+    """True unless this process audited ``user`` viewing ``hit_id`` in the last VIEW_AUDIT_SECONDS."""
+    seen = current_app.extensions.setdefault("hub_card_views", {})
+    now = time.monotonic()
+    if len(seen) > 10_000:
+        seen.clear()
+    if now - seen.get((user, hit_id), -1e9) < VIEW_AUDIT_SECONDS:
+        return False
+    seen[(user, hit_id)] = now
+    return True
 
 
 @bp.post("/hits/<raw_id>/<action>")
