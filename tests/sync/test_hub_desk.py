@@ -142,3 +142,25 @@ def test_pages_need_a_login_and_errors_are_pages(app, hub):
     assert page.status_code == 200 and "Content-Security-Policy" in page.headers and 'id="hits"' in page.get_data(as_text=True)
     assert anna.get("/console/api/hits/abc").status_code == 404
     assert client.get("/api/v1/nope").get_json()["error"] == "not_found"  # the boxes' API keeps its JSON errors
+
+
+def test_hostile_console_requests_get_4xx_never_500(app, hub):
+    client = app.test_client()
+    upload(client, box(client, hub), [encounter("r1")])
+    root = Console(app.test_client(), "root")
+    junk = ['{"note": null}', "[]", "null", '{"outcome": {"x": 1}}', '{"assignee": 7}', "\ud800", "{" * 100, '{"note": "' + "x" * 3000 + '"}']
+    paths = ["/console/api/hits/1/acknowledge", "/console/api/hits/1/assign", "/console/api/hits/1/note", "/console/api/hits/1/close",
+             "/console/api/hits/1/reopen", "/console/api/users", "/console/api/users/oper/password", "/console/api/users/oper/nope",
+             "/console/api/hits/99999999999999999999/note", "/console/api/lists/preview", "/console/api/lists/publish"]
+    for path in paths:
+        for body in junk:
+            r = root.post(path, data=body.encode("utf-8", "surrogatepass"), content_type="application/json")
+            assert r.status_code < 500, (path, body[:20], r.status_code, r.get_data(as_text=True)[:200])
+            assert r.is_json and "Traceback" not in r.get_data(as_text=True)
+    for query in ("limit=0", "limit=x", "before=-1", "state=gone", "decision=CLEAR", "since=2030-13-45", "post=%00", "list=a%20b"):
+        r = root.get(f"/console/api/hits?{query}")
+        assert r.status_code == 400, query
+    for path in ("/console/api/fleet/chart?hours=-5", "/console/api/audit?limit=x", "/console/api/export/hits.xml",
+                 "/console/api/export/encounters.csv?since=never"):
+        assert root.get(path).status_code < 500, path
+    assert root.get("/console/api/audit").get_json()["verify"]["ok"]
