@@ -26,7 +26,7 @@ def _open(data_dir: str | None):
     ddir = Path(config["appliance"]["data_dir"])
     ddir.mkdir(parents=True, exist_ok=True)
     db = connect(database_path(ddir), busy_timeout_ms=config["store"]["busy_timeout_ms"])
-    return ddir, db, SyncSettings.from_config(config["sync"]), config
+    return ddir, db, SyncSettings.from_config(config["sync"], post=config["appliance"]["site_name"]), config
 
 
 def _log_level(config) -> None:

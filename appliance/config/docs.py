@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .sections import SCHEMA
+from .sections import HUB_SCHEMA, SCHEMA
 
 
 def _default(opt) -> str:
@@ -20,6 +20,8 @@ def _default(opt) -> str:
         return "true" if value else "false"
     if isinstance(value, (str, Path)):
         return f'"{value}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(f'"{v}"' for v in value) + "]"
     return repr(value)
 
 
@@ -37,6 +39,23 @@ def _range(opt) -> str:
     return ""
 
 
+def _tables(schema) -> list[str]:
+    """One Markdown table per section of ``schema``."""
+    out: list[str] = []
+    for section in schema.values():
+        header = f"[{section.name}.<name>]" if section.repeated else f"[{section.name}]"
+        out += [f"## `{header}`", "", section.doc, ""]
+        if section.repeated and section.instance_rule:
+            out += [f"Names: {section.instance_rule}.", ""]
+        out += ["| setting | type | default | allowed | meaning |", "| --- | --- | --- | --- | --- |"]
+        for opt in section.options:
+            out.append(
+                f"| `{section.name}.{opt.name}` | {opt.type.__name__} | `{_default(opt)}` | {_range(opt)} | {opt.doc} |"
+            )
+        out.append("")
+    return out
+
+
 def render() -> str:
     """Return the Markdown configuration reference."""
     out = [
@@ -52,17 +71,16 @@ def render() -> str:
         "`python -m appliance.config.docs > docs/configuration.md`.",
         "",
     ]
-    for section in SCHEMA.values():
-        header = f"[{section.name}.<name>]" if section.repeated else f"[{section.name}]"
-        out += [f"## `{header}`", "", section.doc, ""]
-        if section.repeated and section.instance_rule:
-            out += [f"Names: {section.instance_rule}.", ""]
-        out += ["| setting | type | default | allowed | meaning |", "| --- | --- | --- | --- | --- |"]
-        for opt in section.options:
-            out.append(
-                f"| `{section.name}.{opt.name}` | {opt.type.__name__} | `{_default(opt)}` | {_range(opt)} | {opt.doc} |"
-            )
-        out.append("")
+    out += _tables(SCHEMA)
+    out += [
+        "# Hub settings (`hub.toml`)",
+        "",
+        "The central hub (`screening-hub`) reads `<hub data dir>/hub.toml`, written with every",
+        "default by `screening-hub init`. The same rules apply: typed, range-checked, and an",
+        "unknown section or key stops every `screening-hub` command.",
+        "",
+    ]
+    out += _tables(HUB_SCHEMA)
     return "\n".join(out)
 
 

@@ -154,3 +154,61 @@ METRICS = Section(
 SCHEMA: dict[str, Section] = {
     s.name: s for s in (APPLIANCE, SERVER, SECURITY, SCREENING, STORE, RETENTION, SYNC, BRIDGE, LANES, METRICS)
 }
+
+# -- the central hub's own file (``<hub data dir>/hub.toml``), owned by hub and sync ------------
+HUB = Section(
+    "hub",
+    "The central hub service (`screening-hub`): database, signed manifests, uploads.",
+    (
+        Option("database", str, "", "Database URL (postgresql://... or a SQLite path); empty means <data dir>/hub.db."),
+        Option("manifest_ttl_hours", float, 168.0, "How long a signed manifest or list index stays valid.", min=0.01, max=8760),
+        Option("enrollment_token_hours", float, 72.0, "Lifetime of a one-time enrollment token.", min=0.01, max=8760),
+        Option("max_body_mb", float, 16.0, "Largest request body accepted (413 beyond).", min=0.01, max=1024),
+        Option("max_batch_records", int, 5000, "Most records in one upload batch.", min=1, max=100000),
+        Option("full_snapshot_ratio", float, 0.5, "Share of a list changed beyond which a box gets a full snapshot.", min=0.0, max=1.0),
+        Option("payload_cache_mb", int, 256, "Memory each hub process uses to cache payloads.", min=0, max=65536),
+        Option("threads", int, 16, "Waitress worker threads of `screening-hub serve` (each open hit desk holds one).", min=1, max=512),
+    ),
+)
+
+HUB_CONSOLE = Section(
+    "console",
+    "The hub's web console: hit desk, fleet, lists, users.",
+    (
+        Option("session_idle_minutes", float, 30.0, "A console session ends after this long without a request.", min=1, max=1440),
+        Option("session_max_hours", float, 12.0, "A console session ends this long after login, whatever happens.", min=0.1, max=168),
+        Option("login_max_failures", int, 5, "Failed logins before a console account is locked.", min=1, max=100),
+        Option("lockout_minutes", float, 15.0, "How long a locked console account stays locked.", min=1, max=10080),
+        Option("secure_cookies", bool, False, "Mark the session cookie Secure (set it when TLS is in front of the hub)."),
+        Option("silent_minutes", float, 30.0, "A box not heard from for this long is shown as SILENT.", min=1, max=100000),
+        Option("feed_poll_seconds", float, 0.5, "How often each hub process looks for new hit desk events.", min=0.05, max=30),
+        Option("public_url", str, "", "Address of the console as operators reach it (used for links in notifications)."),
+    ),
+)
+
+HUB_NOTIFY = Section(
+    "notify",
+    "Notifications when a hit reaches the hub: a signed webhook and e-mail.",
+    (
+        Option("decisions", list, ["HIT"], "Verdicts that notify: any of HIT and POSSIBLE_MATCH."),
+        Option("lists", list, [], "Only hits on these lists notify; empty means every list."),
+        Option("personal_data", str, "references", "What a notification says of the people: references only, or names too.",
+               choices=("references", "names")),
+        Option("webhook_url", str, "", "URL that receives a signed JSON POST per hit; empty turns the webhook off."),
+        Option("webhook_secret", str, "", "HMAC-SHA256 key for the X-Hub-Signature-256 header (prefer webhook_secret_file)."),
+        Option("webhook_secret_file", str, "", "File holding the webhook secret."),
+        Option("timeout_seconds", float, 10.0, "Seconds to wait for a webhook receiver or the SMTP relay.", min=0.5, max=300),
+        Option("retry_base_seconds", float, 2.0, "First retry pause; it doubles per attempt, with full jitter.", min=0.01, max=3600),
+        Option("retry_max_seconds", float, 600.0, "Longest pause between two delivery attempts.", min=0.1, max=86400),
+        Option("smtp_host", str, "", "SMTP relay for e-mail notifications; empty turns e-mail off."),
+        Option("smtp_port", int, 25, "TCP port of the SMTP relay.", min=1, max=65535),
+        Option("smtp_starttls", bool, False, "Upgrade the SMTP connection with STARTTLS."),
+        Option("smtp_user", str, "", "SMTP login, if the relay needs one."),
+        Option("smtp_password_file", str, "", "File holding the SMTP password."),
+        Option("mail_from", str, "screening-hub@localhost", "Sender address of notification e-mails."),
+        Option("mail_to", list, [], "Recipients of notification e-mails."),
+    ),
+)
+
+#: The hub's ``hub.toml`` (not part of the box's appliance.toml).
+HUB_SCHEMA: dict[str, Section] = {s.name: s for s in (HUB, HUB_CONSOLE, HUB_NOTIFY)}

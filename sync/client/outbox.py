@@ -14,8 +14,21 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
+#: Verdicts that go to the hub's hit desk: their encounters travel with hit priority.
+DESK_DECISIONS = ("HIT", "POSSIBLE_MATCH")
+
+
+def _desk_priority(kind: str, payload: dict, priority: int) -> int:
+    """A POSSIBLE_MATCH waits for a person at the hub as a HIT does: push it ahead of routine records."""
+    scan = payload.get("scan") if isinstance(payload.get("scan"), dict) else payload
+    if kind in ("encounter", "scan") and isinstance(scan, dict) and scan.get("decision") in DESK_DECISIONS:
+        return max(int(priority), PRIORITY_HIT)
+    return int(priority)
+
+
 def enqueue(db, *, kind: str, record_key: str, payload: dict, priority: int = PRIORITY_ROUTINE) -> None:
     """Add one record to the outbox; the caller owns the transaction. Idempotent per key."""
+    priority = _desk_priority(kind, payload, priority)
     db.execute(
         "INSERT OR IGNORE INTO outbox (kind, record_key, priority, payload, created_at) VALUES (?, ?, ?, ?, ?)",
         [

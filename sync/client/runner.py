@@ -15,7 +15,8 @@ from ..errors import HubRefused, HubUnreachable, NotEnrolled, SyncError
 from . import outbox, state
 from .transport import HubSession
 from .updates import UpdateRefused, store_version, sync_lists
-from .upload import RETRY_DELAYS, upload
+from ..protocol.upload import box_header
+from .upload import RETRY_DELAYS, lane_states, software_version, upload
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +32,14 @@ class SyncSettings:
     read_timeout: float = 60.0
     max_backoff_seconds: float = 900.0
     hit_poll_seconds: float = 2.0
+    #: the post's name (``appliance.site_name``), sent to the hub with uploads and check-ins
+    post: str = ""
 
     @classmethod
-    def from_config(cls, section: dict) -> "SyncSettings":
-        """Build from the validated ``[sync]`` config section (unknown keys ignored)."""
+    def from_config(cls, section: dict, **extra) -> "SyncSettings":
+        """Build from the validated ``[sync]`` config section (unknown keys ignored) and ``extra`` fields."""
         names = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in section.items() if k in names})
+        return cls(**{k: v for k, v in {**section, **extra}.items() if k in names})
 
 
 def open_session(db, settings: SyncSettings) -> HubSession:
@@ -48,12 +51,14 @@ def open_session(db, settings: SyncSettings) -> HubSession:
     return HubSession(url, credential, connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout)
 
 
-def _checkin(db, session: HubSession) -> None:
+def _checkin(db, session: HubSession, post: str = "") -> None:
     rows = db.execute("SELECT list_name FROM sync_lists").fetchall()
     body = {
         "lists": {r[0]: store_version(db, r[0]) for r in rows},
         "queue_depth": outbox.depth(db),
         "alarms": [f"{a['kind']}: {a['list'] or ''} {a['detail']}"[:500] for a in state.alarms(db, limit=20) if not a["resolved_at"]],
+        **box_header(post, software_version()),
+        "lanes": lane_states(db),
     }
     session.post_json("/api/v1/checkin", body)
 
@@ -91,10 +96,10 @@ def _exchange(db, data_dir, settings: SyncSettings, delays, session: HubSession 
     session = session or open_session(db, settings)
     try:
         session.get_json("/healthz")  # first contact fails fast; retries are for a link that was up
-        hits = upload(db, session, batch_size=settings.batch_size, min_priority=outbox.PRIORITY_HIT, delays=delays)
+        hits = upload(db, session, batch_size=settings.batch_size, min_priority=outbox.PRIORITY_HIT, delays=delays, post=settings.post)
         lists = sync_lists(db, session, Path(data_dir))
-        sent = upload(db, session, batch_size=settings.batch_size, delays=delays)
-        _checkin(db, session)
+        sent = upload(db, session, batch_size=settings.batch_size, delays=delays, post=settings.post)
+        _checkin(db, session, settings.post)
     except HubUnreachable as exc:
         state.set_link(db, False, str(exc))
         raise
@@ -119,7 +124,7 @@ def push_hits(db, settings: SyncSettings, *, session: HubSession | None = None) 
     own = session is None
     session = session or open_session(db, settings)
     try:
-        sent = upload(db, session, batch_size=settings.batch_size, min_priority=outbox.PRIORITY_HIT, delays=())
+        sent = upload(db, session, batch_size=settings.batch_size, min_priority=outbox.PRIORITY_HIT, delays=(), post=settings.post)
     except HubUnreachable as exc:
         state.set_link(db, False, str(exc))
         raise

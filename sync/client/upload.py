@@ -6,6 +6,7 @@ import logging
 import time
 
 from ..errors import HubRefused, HubUnreachable
+from ..protocol.upload import box_header
 from . import outbox, state
 from .transport import HubSession
 
@@ -15,15 +16,35 @@ log = logging.getLogger(__name__)
 RETRY_DELAYS = (1.0, 2.0, 4.0)
 
 
-def _send(session: HubSession, batch: list[dict]) -> list[str]:
-    body = {"records": [{k: r[k] for k in ("key", "kind", "priority", "payload", "created_at")} for r in batch]}
+def software_version() -> str | None:
+    """This box's software version (sent to the hub's fleet page)."""
+    try:
+        from importlib.metadata import version
+
+        return version("border-screening-appliance")
+    except Exception:  # not installed as a distribution (a source checkout)
+        return None
+
+
+def lane_states(db) -> list[dict]:
+    """The reader state of every lane the bridge reports (``lane_status``; empty when the box has none)."""
+    try:
+        rows = db.execute("SELECT lane, state, detail, reported_at FROM lane_status ORDER BY lane LIMIT 64").fetchall()
+    except Exception:  # the booth's tables are not migrated on this database
+        return []
+    return [{"name": r[0], "state": r[1], "detail": (r[2] or "")[:300], "reported_at": r[3]} for r in rows]
+
+
+def _send(session: HubSession, batch: list[dict], post: str = "") -> list[str]:
+    body = {"records": [{k: r[k] for k in ("key", "kind", "priority", "payload", "created_at")} for r in batch],
+            "box": box_header(post, software_version())}
     return session.post_json("/api/v1/records", body).get("acknowledged", [])
 
 
-def _send_with_retries(session: HubSession, batch: list[dict], delays=RETRY_DELAYS, sleep=time.sleep) -> list[str]:
+def _send_with_retries(session: HubSession, batch: list[dict], delays=RETRY_DELAYS, sleep=time.sleep, post: str = "") -> list[str]:
     for attempt in range(len(delays) + 1):
         try:
-            return _send(session, batch)
+            return _send(session, batch, post)
         except HubUnreachable:
             if attempt == len(delays):
                 raise
@@ -31,12 +52,12 @@ def _send_with_retries(session: HubSession, batch: list[dict], delays=RETRY_DELA
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _isolate(db, session: HubSession, batch: list[dict]) -> int:
+def _isolate(db, session: HubSession, batch: list[dict], post: str = "") -> int:
     """The hub refused a batch: send its records one by one and set aside those refused alone."""
     sent = 0
     for rec in batch:
         try:
-            acked = _send(session, [rec])
+            acked = _send(session, [rec], post)
         except HubRefused as exc:
             if getattr(exc, "status", 400) in (401, 403):
                 raise
@@ -49,7 +70,7 @@ def _isolate(db, session: HubSession, batch: list[dict]) -> int:
 
 
 def upload(db, session: HubSession, *, batch_size: int, min_priority: int | None = None, max_batches: int = 10000,
-           delays=RETRY_DELAYS) -> int:
+           delays=RETRY_DELAYS, post: str = "") -> int:
     """Send pending records (only ``min_priority`` and up if given) until the outbox is empty; return how many."""
     sent = 0
     for _ in range(max_batches):
@@ -57,11 +78,11 @@ def upload(db, session: HubSession, *, batch_size: int, min_priority: int | None
         if not batch:
             break
         try:
-            acked = _send_with_retries(session, batch, delays)
+            acked = _send_with_retries(session, batch, delays, post=post)
         except HubRefused as exc:
             if getattr(exc, "status", 400) in (401, 403):
                 raise
-            sent += _isolate(db, session, batch)
+            sent += _isolate(db, session, batch, post)
             continue
         except HubUnreachable as exc:
             outbox.mark_attempt(db, [r["key"] for r in batch], str(exc))

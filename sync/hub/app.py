@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from ..errors import ProtocolError
+from ..protocol.canonical import parse_iso
+from ..protocol.upload import read_box_header, read_lanes
 from . import appliances, lists, records
 from .errors import ApiError
 from .jsonbody import parse_json
@@ -116,8 +120,15 @@ def get_payload(sha256: str):
 def post_records():
     """A batch of outbox records; every key is acknowledged, repeated keys are stored once."""
     ident, _ = _authenticate()
-    rows = records.validate_batch(_json_body(), hub().settings.max_batch_records)
-    return jsonify(records.ingest(hub().db, ident, rows))
+    body = _json_body()
+    rows = records.validate_batch(body, hub().settings.max_batch_records)
+    try:
+        box = read_box_header(body.get("box"))
+    except ProtocolError as exc:
+        raise ApiError(400, "malformed_batch", str(exc)) from None
+    result = records.ingest(hub().db, ident, rows, box=box, notify=hub().notify_rules())
+    hub().wake()
+    return jsonify(result)
 
 
 @api.post("/checkin")
@@ -138,7 +149,16 @@ def post_checkin():
         raise ApiError(400, "malformed_checkin", "'queue_depth' must be a whole number")
     if not isinstance(alarms, list) or len(alarms) > 50 or not all(isinstance(a, str) and len(a) <= 500 for a in alarms):
         raise ApiError(400, "malformed_checkin", "'alarms' must be a short list of strings")
-    appliances.checkin(hub().db, ident, {"lists": lists_held, "queue_depth": depth, "alarms": alarms})
+    try:
+        box = read_box_header(body)
+        lanes = read_lanes(body.get("lanes"))
+    except ProtocolError as exc:
+        raise ApiError(400, "malformed_checkin", str(exc)) from None
+    status = {"lists": lists_held, "queue_depth": depth, "alarms": alarms, "lanes": lanes, **box}
+    if "sent_at" in box:
+        sent = parse_iso(box["sent_at"])
+        status["clock_offset_seconds"] = round((sent - dt.datetime.now(dt.timezone.utc)).total_seconds(), 1)
+    appliances.checkin(hub().db, ident, status)
     return jsonify({"appliance": name, **records.count_for(hub().db, ident)})
 
 
@@ -159,6 +179,9 @@ def create_app(settings: HubSettings | None = None, *, hub_obj: Hub | None = Non
     app.config.update(test_config or {})
     app.extensions["hub"] = the_hub
     app.register_blueprint(api)
+    from .console import error_response, is_console, register
+
+    register(app)
 
     @app.get("/healthz")
     def healthz():
@@ -169,11 +192,15 @@ def create_app(settings: HubSettings | None = None, *, hub_obj: Hub | None = Non
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):
         log.info("refused %s %s: %s", request.method, request.path, exc.code)
+        if is_console(request.path):
+            return error_response(exc.status, exc.code, exc.message)
         return jsonify({"error": exc.code, "message": exc.message}), exc.status
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = {413: "body_too_large", 404: "not_found", 405: "method_not_allowed"}.get(exc.code, "bad_request")
+        if is_console(request.path):
+            return error_response(exc.code or 400, code, exc.description or code)
         return jsonify({"error": code, "message": exc.description}), exc.code
 
     @app.errorhandler(Exception)
@@ -181,6 +208,8 @@ def create_app(settings: HubSettings | None = None, *, hub_obj: Hub | None = Non
         from ..errors import SyncError
 
         log.error("error serving %s %s: %s", request.method, request.path, type(exc).__name__, exc_info=not isinstance(exc, SyncError))
+        if is_console(request.path):
+            return error_response(500, "internal", "the hub could not handle this request; it has been logged")
         return jsonify({"error": "internal", "message": "the hub could not handle this request; see its log"}), 500
 
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import signal
 from pathlib import Path
 
 import click
@@ -124,6 +125,7 @@ def serve(data_dir, database, host, port, threads) -> None:
     hub = open_hub(data_dir, database)
     hub.check()
     app = create_app(hub_obj=hub)
+    hub.start_workers()
     try:
         server = waitress.create_server(
             app, host=host, port=port, threads=threads or hub.settings.threads, ident="screening-hub",
@@ -132,12 +134,18 @@ def serve(data_dir, database, host, port, threads) -> None:
     except OSError as exc:
         raise HubConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     click.echo(f"screening-hub serving on http://{host}:{port}", err=True)
+
+    def _terminate(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)  # systemd and replicas stop cleanly: claimed notifications are released
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
         server.close()
+        hub.stop_workers()
 
 
 @cli.group("lists")
@@ -306,6 +314,9 @@ def records_list(data_dir, database, appliance, hits, limit, as_json) -> None:
         return
     for r in rows:
         click.echo(f"{r['received_at']}  {r['appliance']:<16} {r['kind']:<12} {'HIT ' if r['priority'] >= 10 else ''}{r['key']}")
+
+
+from . import cli_console  # noqa: E402,F401 - registers the console's commands (users, audit, notify)
 
 
 def main(args=None) -> None:

@@ -221,3 +221,26 @@ def payload_bytes(db: HubDatabase, sha256: str) -> bytes | None:
     with db.tx() as cur:
         row = cur.execute("SELECT data FROM payloads WHERE sha256 = ?", [sha256]).fetchone()
     return db.blob(row[0]) if row else None
+
+
+def preview(db: HubDatabase, list_name: str, *, kind: str, records: Iterable[dict]) -> dict:
+    """What publishing ``records`` as ``list_name`` would change, without changing anything."""
+    check_list_name(list_name)
+    incoming: dict[str, str] = {}
+    for rec in records:
+        if not isinstance(rec, dict):
+            raise PublishError("a record is not a JSON object")
+        text = canonical_json(rec).decode("utf-8")
+        incoming[record_key(rec)] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    with db.tx() as cur:
+        row = cur.execute("SELECT kind, version FROM lists WHERE name = ?", [list_name]).fetchone()
+        existing = {r[0]: (r[1], r[2]) for r in cur.execute(
+            "SELECT record_key, data_hash, deleted FROM list_records WHERE list_name = ?", [list_name]).fetchall()}
+    if row and row[0] != kind:
+        raise PublishError(f"list {list_name} holds {row[0]} records; this file gives {kind} records")
+    live = {k for k, (_, deleted) in existing.items() if not deleted}
+    added = sum(1 for k in incoming if k not in live)
+    changed = sum(1 for k, h in incoming.items() if k in live and existing[k][0] != h)
+    return {"list": list_name, "kind": kind, "current_version": int(row[1]) if row else 0,
+            "next_version": (int(row[1]) if row else 0) + 1, "records": len(incoming), "added": added, "changed": changed,
+            "removed": len(live - set(incoming)), "unchanged": len(incoming) - added - changed}

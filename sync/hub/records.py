@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from ..protocol.canonical import iso, utcnow
+from . import intake
 from .db import HubDatabase
 from .errors import ApiError
 from .jsonbody import storable
+
+log = logging.getLogger(__name__)
 
 MAX_KEY = 200
 MAX_KIND = 64
@@ -44,17 +48,51 @@ def validate_batch(body, max_records: int) -> list[tuple]:
     return rows
 
 
-def ingest(db: HubDatabase, appliance_id: int, rows: list[tuple]) -> dict:
-    """Store a validated batch in one transaction; repeated keys are acknowledged, not stored twice."""
+#: rows per multi-row INSERT (7 parameters each: well under SQLite's variable limit)
+_CHUNK = 500
+
+
+def ingest(db: HubDatabase, appliance_id: int, rows: list[tuple], *, box: dict | None = None, notify: dict | None = None) -> dict:
+    """Store a validated batch in one transaction; repeated keys are acknowledged, not stored twice.
+
+    Newly stored records feed the hit desk, the hourly counts and the notification queue in
+    the same transaction (:mod:`sync.hub.intake`).
+    """
     now = iso(utcnow())
+    received = intake.now_ms()
+    box = box or {}
+    new_hits: list[int] = []
     with db.tx(write=True) as cur:
-        stored = cur.executemany(
-            "INSERT INTO records (appliance_id, record_key, kind, priority, created_at, received_at, payload) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (appliance_id, record_key) DO NOTHING",
-            [(appliance_id, k, kind, p, c, now, payload) for (k, kind, p, c, payload) in rows],
-        )
+        stored: list[tuple] = []
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start:start + _CHUNK]
+            values = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+            params: list = []
+            for (k, kind, p, c, payload) in chunk:
+                params += [appliance_id, k, kind, p, c, now, payload]
+            keys = {r[0] for r in cur.execute(
+                "INSERT INTO records (appliance_id, record_key, kind, priority, created_at, received_at, payload) "
+                f"VALUES {values} ON CONFLICT (appliance_id, record_key) DO NOTHING RETURNING record_key", params).fetchall()}
+            stored += [r for r in chunk if r[0] in keys]
+        row = cur.execute("SELECT name, status FROM appliances WHERE id = ?", [appliance_id]).fetchone()
+        name = row[0] if row else str(appliance_id)
+        post = box.get("post") or _post_of(row[1] if row else None) or name
+        if stored:
+            new_hits = intake.derive(cur, appliance_id, name, post, stored, received, notify or {})
         cur.execute("UPDATE appliances SET last_seen = ? WHERE id = ?", [now, appliance_id])
-    return {"received": len(rows), "stored": stored, "duplicates": len(rows) - stored, "acknowledged": [r[0] for r in rows]}
+    if new_hits:
+        log.info("%d new hit(s) from %s", len(new_hits), name)
+    return {"received": len(rows), "stored": len(stored), "duplicates": len(rows) - len(stored),
+            "acknowledged": [r[0] for r in rows]}
+
+
+def _post_of(status_json: str | None) -> str | None:
+    """The post a box last reported at check-in."""
+    try:
+        post = json.loads(status_json or "{}").get("post")
+    except (ValueError, AttributeError):
+        return None
+    return post if isinstance(post, str) and post else None
 
 
 def query(db: HubDatabase, *, appliance: str | None = None, hits_only: bool = False, limit: int = 100) -> list[dict]:

@@ -28,6 +28,51 @@ class Hub:
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._cache_bytes = 0
+        self._audit = None
+        self.feed = None
+        self.notifier = None
+
+    @property
+    def audit(self):
+        """The hash-chained audit log (its key is ``keys/audit.key``)."""
+        if self._audit is None:
+            from .audit import AuditLog, load_key
+
+            self._audit = AuditLog(load_key(self.settings.keys_dir), self.db.dialect)
+        return self._audit
+
+    def notify_rules(self) -> dict:
+        """The ``[notify]`` settings as the intake uses them (with the console's public address)."""
+        return {**self.settings.notify, "_public_url": self.settings.console["public_url"]}
+
+    def start_workers(self) -> None:
+        """Start this process's live feed poller and notification worker (``screening-hub serve``)."""
+        from .feed import Feed
+        from .notify import Notifier
+
+        if self.feed is None:
+            self.feed = Feed(self.db, self.settings.console["feed_poll_seconds"])
+            self.feed.last = self.feed.head()
+            self.feed.start()
+        if self.notifier is None:
+            self.notifier = Notifier(self.db, self.settings)
+            self.notifier.start()
+
+    def wake(self) -> None:
+        """Something was stored here: let the feed and the notifier look at once."""
+        if self.feed is not None:
+            self.feed.wake()
+        if self.notifier is not None:
+            self.notifier.wake()
+
+    def stop_workers(self) -> None:
+        """Stop the feed and the notifier (their threads)."""
+        if self.feed is not None:
+            self.feed.stop()
+            self.feed = None
+        if self.notifier is not None:
+            self.notifier.stop()
+            self.notifier = None
 
     def check(self) -> None:
         """Fail with a clear message unless the database is initialised and the key is present."""
@@ -96,5 +141,6 @@ class Hub:
         return data
 
     def close(self) -> None:
-        """Release database connections."""
+        """Stop the workers and release database connections."""
+        self.stop_workers()
         self.db.close()

@@ -1,17 +1,21 @@
 """Hub settings: ``<data dir>/hub.toml`` written by ``screening-hub init``, overridden by the environment.
 
-Settings (all in the ``[hub]`` table of hub.toml):
-``hub.database``, ``hub.manifest_ttl_hours``, ``hub.enrollment_token_hours``,
-``hub.max_body_mb``, ``hub.max_batch_records``, ``hub.full_snapshot_ratio``,
-``hub.payload_cache_mb``, ``hub.threads``.
+The settings are declared once, with the box's, in ``appliance/config/sections.py``
+(``HUB_SCHEMA``: the ``[hub]``, ``[console]`` and ``[notify]`` tables) and documented in the
+generated configuration reference.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+
+import tomli_w
+
+from appliance.config.schema import ConfigError, validate
+from appliance.config.sections import HUB_SCHEMA
 
 from .errors import HubConfigError
 
@@ -19,22 +23,16 @@ ENV_DATA_DIR = "SCREENING_HUB_DATA_DIR"
 ENV_DATABASE = "SCREENING_HUB_DATABASE"
 DEFAULT_DATA_DIR = Path("/var/lib/screening-hub")
 SETTINGS_FILE = "hub.toml"
+NOTIFY_DECISIONS = ("HIT", "POSSIBLE_MATCH")
 
-#: name -> (type, minimum, maximum)
-_LIMITS = {
-    "manifest_ttl_hours": (float, 0.01, 8760.0),
-    "enrollment_token_hours": (float, 0.01, 8760.0),
-    "max_body_mb": (float, 0.01, 1024.0),
-    "max_batch_records": (int, 1, 100000),
-    "full_snapshot_ratio": (float, 0.0, 1.0),
-    "payload_cache_mb": (int, 0, 65536),
-    "threads": (int, 1, 512),
-}
+
+def _defaults(section: str) -> dict:
+    return validate({}, HUB_SCHEMA)[section]
 
 
 @dataclass(frozen=True)
 class HubSettings:
-    """Validated hub settings."""
+    """Validated hub settings (``[hub]`` as attributes, ``[console]`` and ``[notify]`` as dicts)."""
 
     data_dir: Path
     database: str = ""
@@ -45,6 +43,8 @@ class HubSettings:
     full_snapshot_ratio: float = 0.5
     payload_cache_mb: int = 256
     threads: int = 16
+    console: dict = field(default_factory=lambda: _defaults("console"))
+    notify: dict = field(default_factory=lambda: _defaults("notify"))
 
     @property
     def database_url(self) -> str:
@@ -53,18 +53,28 @@ class HubSettings:
 
     @property
     def keys_dir(self) -> Path:
-        """Folder of the private signing keys."""
+        """Folder of the private signing keys (and the audit and session keys)."""
         return self.data_dir / "keys"
+
+    def hub_values(self) -> dict:
+        """The ``[hub]`` table as a dict."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("data_dir", "console", "notify")}
 
     def to_toml(self) -> str:
         """The ``hub.toml`` text for these settings."""
-        lines = ["# screening-hub settings (see docs/hub.md)", "[hub]"]
-        for f in fields(self):
-            if f.name == "data_dir":
-                continue
-            value = getattr(self, f.name)
-            lines.append(f'{f.name} = "{value}"' if isinstance(value, str) else f"{f.name} = {value!r}")
-        return "\n".join(lines) + "\n"
+        doc = {"hub": self.hub_values(), "console": dict(self.console), "notify": dict(self.notify)}
+        return "# screening-hub settings (see docs/hub.md and docs/configuration.md)\n" + tomli_w.dumps(doc)
+
+    def secret(self, name: str) -> str:
+        """``notify.<name>`` or the content of ``notify.<name>_file`` (a file wins over an empty value)."""
+        value = self.notify.get(name, "")
+        path = self.notify.get(f"{name}_file", "")
+        if path:
+            try:
+                value = Path(path).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise HubConfigError(f"notify.{name}_file: cannot read {path}: {exc.strerror}") from None
+        return value
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path:
@@ -76,38 +86,46 @@ def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path:
     return DEFAULT_DATA_DIR
 
 
+def _check_notify(path: Path, notify: dict) -> None:
+    for key in ("decisions", "lists", "mail_to"):
+        if not all(isinstance(v, str) and v for v in notify[key]):
+            raise HubConfigError(f"{path}: notify.{key}: expected a list of non-empty strings")
+    bad = [d for d in notify["decisions"] if d not in NOTIFY_DECISIONS]
+    if bad:
+        raise HubConfigError(f"{path}: notify.decisions: {bad[0]!r} is not one of {', '.join(NOTIFY_DECISIONS)}")
+    url = notify["webhook_url"]
+    if url and not url.startswith(("http://", "https://")):
+        raise HubConfigError(f"{path}: notify.webhook_url must start with http:// or https://")
+    if url and not (notify["webhook_secret"] or notify["webhook_secret_file"]):
+        raise HubConfigError(f"{path}: notify.webhook_url needs notify.webhook_secret or notify.webhook_secret_file")
+    if notify["smtp_host"] and not notify["mail_to"]:
+        raise HubConfigError(f"{path}: notify.smtp_host is set but notify.mail_to names no recipient")
+
+
+def settings_from(d: Path, doc: dict, path: Path | None = None) -> HubSettings:
+    """Validate a parsed ``hub.toml`` document into settings for data directory ``d``."""
+    where = path or d / SETTINGS_FILE
+    try:
+        values = validate(doc, HUB_SCHEMA)
+    except ConfigError as exc:
+        raise HubConfigError(f"{where}: {exc}") from None
+    _check_notify(where, values["notify"])
+    return HubSettings(data_dir=d, **values["hub"], console=values["console"], notify=values["notify"])
+
+
 def load_settings(data_dir: str | os.PathLike | None = None, database: str | None = None, *, must_exist: bool = True) -> HubSettings:
     """Read ``hub.toml`` from the data directory and apply ``--database`` / ``$SCREENING_HUB_DATABASE``."""
     d = resolve_data_dir(data_dir)
     path = d / SETTINGS_FILE
-    raw: dict = {}
+    doc: dict = {}
     if path.is_file():
         try:
             doc = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise HubConfigError(f"{path}: not valid TOML: {exc}") from None
-        unknown = set(doc) - {"hub"}
-        if unknown:
-            raise HubConfigError(f"{path}: unknown section [{sorted(unknown)[0]}] (only [hub])")
-        raw = dict(doc.get("hub", {}))
     elif must_exist:
         raise HubConfigError(f"{d} is not a hub data directory (run `screening-hub init --data-dir {d}`)")
-    values: dict = {}
-    for key, value in raw.items():
-        if key == "database":
-            if not isinstance(value, str):
-                raise HubConfigError(f"{path}: hub.database must be a string")
-            values[key] = value
-            continue
-        if key not in _LIMITS:
-            raise HubConfigError(f"{path}: hub.{key}: unknown setting (known: database, {', '.join(_LIMITS)})")
-        typ, lo, hi = _LIMITS[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (typ is int and not isinstance(value, int)):
-            raise HubConfigError(f"{path}: hub.{key}: expected a {'whole number' if typ is int else 'number'}")
-        if not lo <= value <= hi:
-            raise HubConfigError(f"{path}: hub.{key}: {value!r} is outside {lo} .. {hi}")
-        values[key] = typ(value)
-    settings = HubSettings(data_dir=d, **values)
+    settings = settings_from(d, doc, path)
     override = database or os.environ.get(ENV_DATABASE)
     if override:
         settings = replace(settings, database=override)

@@ -22,6 +22,18 @@ from .pgserver import reset, throwaway_database
 VENV_BIN = Path(sys.executable).parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_argon2():
+    """Real argon2id for console users, with parameters cheap enough for the shared test machine."""
+    from argon2 import PasswordHasher
+
+    from sync.hub import accounts
+
+    previous = accounts.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    yield
+    accounts.use_hasher(previous)
+
+
 @pytest.fixture(scope="session")
 def pg_url():
     """A throwaway PostgreSQL database for this test session."""
