@@ -27,6 +27,7 @@ COMMANDS = {
     "sync": "sync:sync",
     "backup": "ops:backup",
     "restore": "ops:restore",
+    "manifests": "manifests:manifests",
 }
 
 

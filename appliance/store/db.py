@@ -16,6 +16,7 @@ MIGRATION_SETS = (
     "appliance.screening.migrations:migrations",
     "appliance.web.migrations:migrations",
     "sync.client.migrations:migrations",
+    "appliance.manifests.migrations:migrations",
 )
 
 
