@@ -174,6 +174,7 @@ def segments(text: str, problems: Problems, warnings: list[str]) -> list[Segment
     if got is None:
         return []
     advice, body = got
+    base = 1 if body is not text else 0  # the UNA advice counts as segment 1, as the guides number it
     first_line = skipped.count("\n") + 1 + (text[: len(text) - len(body)].count("\n"))
     chars = Characters.from_str(advice)
     if chars.escape_character == " ":  # a space in the release position means "no release character"
@@ -192,20 +193,20 @@ def segments(text: str, problems: Problems, warnings: list[str]) -> list[Segment
             elif tok.type == Token.Type.DATA_SEPARATOR:
                 current.append([""])
             else:  # terminator
-                number = len(out) + 1
+                i = len(out)
                 tag = current[0][0].strip().upper()
-                out.append(Segment(tag, current[1:], number, lines[number - 1] if number <= len(lines) else None))
+                out.append(Segment(tag, current[1:], base + i + 1, lines[i] if i < len(lines) else None))
                 current = [[""]]
     except EDISyntaxError as exc:
-        number = len(out) + 1
-        line = lines[number - 1] if number <= len(lines) else None
+        number = base + len(out) + 1
+        line = lines[len(out)] if len(out) < len(lines) else None
         reason = "the file ends inside a segment (no segment terminator): truncated?" \
             if "Unexpected end" in str(exc) else f"syntax error: {exc.__class__.__name__}: {str(exc).split(':', 1)[-1].strip()}"
         problems.add(line, f"segment {number}: {reason}")
         return out
     if any(part.strip() for comps in current for part in comps):
-        number = len(out) + 1
-        problems.add(lines[number - 1] if number <= len(lines) else None,
+        number = base + len(out) + 1
+        problems.add(lines[len(out)] if len(out) < len(lines) else None,
                      f"segment {number}: the file ends inside a segment (no segment terminator): truncated?")
     for seg in out:
         if not re.fullmatch(r"[A-Z][A-Z0-9]{2}", seg.tag):
