@@ -37,7 +37,7 @@ def _merge(voyages: list[Voyage]) -> Voyage:
     return out
 
 
-def _check_parts(key, parts, problems: list[dict]) -> None:
+def _check_parts(key, parts, problems: list[dict], warnings: list[str]) -> None:
     """Every part of a multi-part list present, once, ending with the final part."""
     label = f"list {key!r}" if key else "the list"
     seqs = [(r.msg.part[0], r.msg.part[1], r) for _, r in parts]
@@ -47,9 +47,9 @@ def _check_parts(key, parts, problems: list[dict]) -> None:
         if flag == "C" or (seq is not None and seq > 1 and flag != "F"):
             problems.append({"line": r.msg.unh.line, "reason": f"{label}: only part {seq} of a multi-part message "
                              "arrived; the other parts are missing"})
-        elif seq is not None and seq > 1:
-            problems.append({"line": r.msg.unh.line, "reason": f"{label}: this is the final part {seq} of a "
-                             f"multi-part message; parts 1 to {seq - 1} are missing"})
+        elif seq is not None and seq > 1:  # carriers also number re-transmissions this way ("02:F")
+            warnings.append(f"{label}: the message is numbered {seq} (final); if it is the last part of a "
+                            "split list, import all its parts together")
         return
     if len(numbered) != len(seqs):
         problems.append({"line": None, "reason": f"{label}: {len(parts)} messages share a reference but not "
@@ -78,7 +78,7 @@ def join_messages(readers) -> tuple[Voyage, list[Person], dict, list[str]]:
         key = r.msg.common_reference or _describe(r.voyage)
         groups.setdefault((key, r.kind), []).append((name, r))
     for (key, _kind), parts in groups.items():
-        _check_parts(key, parts, problems)
+        _check_parts(key, parts, problems, warnings)
     base = readers[0][1].voyage
     for name, r in readers[1:]:
         if not _same_arrival(base, r.voyage):

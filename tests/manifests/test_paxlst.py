@@ -161,3 +161,10 @@ def test_not_a_paxlst_and_bad_advice():
                                                 b"UNT+3+1'UNZ+1+R'"))[0]["reason"]
     assert "malformed" in refused(("x.edi", b"UNA:::? 'UNB+UNOA:4'"))[0]["reason"]
     assert "empty" in refused(("x.edi", b"  \n"))[0]["reason"]
+
+
+def test_a_lone_final_message_numbered_above_one_is_read_with_a_note():
+    """Carriers number re-transmissions of a flight's list in S010 too ('02:F' alone)."""
+    text = (DATA / "pax_d05b.edi").read_text().replace("+01:F'", "+02:F'")
+    m = read_paxlst([("x.edi", text.encode())], today=TODAY)
+    assert len(m.persons) == 4 and any("numbered 2 (final)" in w for w in m.warnings)
