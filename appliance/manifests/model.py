@@ -107,8 +107,9 @@ class Voyage:
     def key(self) -> tuple:
         """Fields that identify one arrival (used to join files and find an open manifest)."""
         day = (self.arrival_at or "")[:10]
-        return (norm_text(self.carrier), norm_text(self.voyage), norm_text(self.vessel_id),
-                norm_text(self.arrival_port), day)
+        conveyance = norm_text(self.voyage) or norm_text(self.vessel_id) or norm_text(self.vessel) \
+            or norm_text(self.carrier)
+        return (conveyance, norm_text(self.arrival_port), day)
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
