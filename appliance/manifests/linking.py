@@ -29,6 +29,11 @@ def _scan_name_key(doc: dict) -> tuple[str, bool]:
     return mrz_key(doc.get("surname") or "", doc.get("given_names") or ""), bool(doc.get("name_truncated"))
 
 
+def scan_keys(doc: dict) -> tuple[str, str, str | None]:
+    """(document number key, MRZ name key, birth date) of a scanned document, for looking up candidates."""
+    return norm_number(doc.get("document_number")), _scan_name_key(doc)[0], doc.get("birth_date")
+
+
 def _field(p, name):
     """A person's attribute from a dict row or an object."""
     return p.get(name) if isinstance(p, dict) else getattr(p, name, None)

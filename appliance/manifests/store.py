@@ -220,3 +220,27 @@ def close(db, mid: int, *, at: str) -> list[dict]:
     missing = [p for p in m["persons_list"] if not p["presented_at"]]
     event(db, mid, at, "closed", {"never_presented": len(missing), "persons": m["persons"]})
     return missing
+
+
+def link_candidates(db, document: dict) -> list[dict]:
+    """Persons on open manifests that a scanned document may be (same document number, or same birth date
+    and a name key that starts like the document's); feed them to :func:`linking.link`."""
+    from .linking import scan_keys
+
+    number, name, birth = scan_keys(document)
+    cols = ", ".join(f"p.{c}" for c in _PERSON_COLS)
+    rows = []
+    if number:
+        rows += db.conn.execute(f"SELECT {cols}, p.manifest_id FROM manifest_persons p JOIN manifests m "
+                                "ON m.id = p.manifest_id WHERE m.status = 'open' AND p.doc_key = ?", (number,)).fetchall()
+    if name and birth:
+        prefix = name.split("<<")[0]
+        rows += db.conn.execute(f"SELECT {cols}, p.manifest_id FROM manifest_persons p JOIN manifests m "
+                                "ON m.id = p.manifest_id WHERE m.status = 'open' AND p.birth_date = ? "
+                                "AND p.name_key >= ? AND p.name_key < ?", (birth, prefix, prefix + "~")).fetchall()
+    seen, out = set(), []
+    for row in rows:
+        if row[0] not in seen:
+            seen.add(row[0])
+            out.append({**person_dict(row[:-1]), "manifest_id": row[-1]})
+    return out

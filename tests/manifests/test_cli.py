@@ -71,12 +71,21 @@ def test_show_lists_hits_first_with_matches_and_presentation(box):
 def test_close_reports_who_never_presented(box):
     run_json("import", DATA / "pax_d05b.edi", data_dir=box)
     db = connect(database_path(box))
-    rows = store.get_manifest(db, 1)["persons_list"]
     scanned = parse_mrz(compose("TD3", issuing_state="LBN", surname="HADDAD", given_names="ABDUL RAHMAN",
                                 document_number="RL1234567", nationality="LBN", birth_date="1964-12-03", sex="M",
                                 expiry_date="2038-01-01")).to_dict()
-    found = link(scanned, [{**r, "manifest_id": 1} for r in rows])
-    assert [(x.how, x.decision) for x in found] == [("document", "HIT")]
+    candidates = store.link_candidates(db, scanned)
+    assert [c["surname"] for c in candidates] == ["HADDAD"]
+    found = link(scanned, candidates)
+    assert [(x.how, x.manifest_id, x.decision) for x in found] == [("document", 1, "HIT")]
+    other = parse_mrz(compose("TD3", issuing_state="LBN", surname="HADDAD", given_names="ABDUL RAHMAN",
+                              document_number="NEW000001", nationality="LBN", birth_date="1964-12-03", sex="M",
+                              expiry_date="2038-01-01")).to_dict()
+    assert [x.how for x in link(other, store.link_candidates(db, other))] == ["name_and_birth_date"]
+    stranger = parse_mrz(compose("TD3", issuing_state="UTO", surname="NOBODY", given_names="KNOWN",
+                                 document_number="Z0000001", nationality="UTO", birth_date="1980-01-01", sex="M",
+                                 expiry_date="2038-01-01")).to_dict()
+    assert link(stranger, store.link_candidates(db, stranger)) == []
     with write_transaction(db):
         store.mark_presented(db, found[0].person_id, at=dt.datetime.now(dt.timezone.utc).isoformat(), ref="scan-1")
     db.conn.close()
@@ -86,6 +95,14 @@ def test_close_reports_who_never_presented(box):
     assert run_json("list", data_dir=box)[0]["status"] == "closed"
     p = run("close", "1", data_dir=box, check=2)
     assert "already closed" in p.stderr
+
+
+def test_multi_part_list_in_one_import(box):
+    r = run_json("import", DATA / "multi_part2.edi", DATA / "multi_part3.edi", DATA / "multi_part1.edi", data_dir=box)
+    assert (r["persons"], r["passengers"], r["screened"]["HIT"]) == (4, 4, 1)
+    names = [p["surname"] for p in sorted(run_json("show", r["manifest_id"], data_dir=box)["persons"],
+                                          key=lambda p: p["seq"])]
+    assert names == ["NOWAK", "DUBOIS", "ROSSI", "HADDAD"]
 
 
 def test_list_update_rescreens_open_manifests_and_says_what_changed(box):
