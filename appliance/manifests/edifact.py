@@ -116,6 +116,13 @@ def decode(data: bytes, problems: Problems, warnings: list[str]) -> str | None:
             else:
                 warnings.append(f"the file declares {syntax} (ASCII) but holds UTF-8 letters; read as UTF-8")
                 return text
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                pass
+            else:
+                warnings.append(f"the file declares {syntax} (ASCII) but holds 8-bit letters; read as Windows-1252")
+                return text
         line = data[: exc.start].count(b"\n") + 1
         problems.add(line, f"not valid {codec} text as the interchange declares ({syntax or 'no UNB'})")
         return None

@@ -168,3 +168,16 @@ def test_a_lone_final_message_numbered_above_one_is_read_with_a_note():
     text = (DATA / "pax_d05b.edi").read_text().replace("+01:F'", "+02:F'")
     m = read_paxlst([("x.edi", text.encode())], today=TODAY)
     assert len(m.persons) == 4 and any("numbered 2 (final)" in w for w in m.warnings)
+
+
+def test_character_sets():
+    base = (DATA / "custom_una.edi").read_text()
+    latin = base.replace("UNOA:4", "UNOC:3").replace("D?$ANGELO", "DÉSIRÉE")
+    assert read_paxlst([("x.edi", latin.encode("latin-1"))], today=TODAY).persons[0].surname == "DÉSIRÉE"
+    windows = base.replace("D?$ANGELO", "ŠTĚPÁNEK".replace("Ě", "E"))
+    m = read_paxlst([("x.edi", windows.encode("cp1252"))], today=TODAY)
+    assert m.persons[0].surname == "ŠTEPÁNEK" and any("Windows-1252" in w for w in m.warnings)
+    utf8 = base.replace("UNOA:4", "UNOY:4").replace("D?$ANGELO", "ŞAHİN")
+    assert read_paxlst([("x.edi", utf8.encode())], today=TODAY).persons[0].surname == "ŞAHİN"
+    problems = refused(("x.edi", base.replace("UNOA:4", "UNOY:4").encode() + b"\xff\xfe"))
+    assert "not valid utf-8 text" in problems[0]["reason"]
