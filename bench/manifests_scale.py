@@ -14,7 +14,8 @@ from the code under test.
 of ``--persons`` people with this script's own writer — non-listed travellers from a
 different seed, plus 1 % listed people and 0.5 % lost documents — then times the real
 command ``appliance manifests import FILE --json`` in a fresh process (start-up, parsing,
-screening every person, the transaction) and checks the counts. Each run uses a new voyage
+screening every person, the transaction) and checks the counts; the CPU time of the command
+and its screening workers is reported next to the wall time. Each run uses a new voyage
 number. A JSON line per step goes to ``<dir>/results.ndjson``.
 """
 
@@ -25,6 +26,7 @@ import datetime as dt
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -176,16 +178,20 @@ def run(args) -> None:
     cmd = [sys.executable, "-c", "from appliance.cli import main; main()", "manifests", "import", str(path), "--json"]
     if args.workers:
         cmd += ["--workers", str(args.workers)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         print(proc.stdout, proc.stderr, file=sys.stderr)
         raise SystemExit(proc.returncode)
     r = json.loads(proc.stdout)
     assert r["persons"] == args.persons, r
     record(d, {"step": "run", "persons": args.persons, "listed_persons_on_box": listed["listed_persons"],
-               "file_bytes": path.stat().st_size, "wall_s": round(wall, 2), "screened": r["screened"],
+               "file_bytes": path.stat().st_size, "wall_s": round(wall, 2),
+               "cpu_s_all_processes": round(cpu, 1), "max_rss_mb": round(after.ru_maxrss / 1024), "screened": r["screened"],
                "listed_in_manifest": n_listed, "lost_documents_in_manifest": n_lost, "workers": args.workers or "auto",
                "load_avg": [round(x, 1) for x in os.getloadavg()]})
 
