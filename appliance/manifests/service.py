@@ -98,7 +98,7 @@ def _arrival_date(parsed_or_row) -> dt.date | None:
 
 def import_files(db, db_path, policy: dict, paths, fmt: str | None = None, *, now: dt.datetime | None = None,
                  workers: int | None = None) -> dict:
-    """Read, screen and store manifest files; the ``import --json`` object. Raises ManifestRefused."""
+    """Read, screen and store manifest files; the ``import --json`` object (plus ``_warnings``, ``_merged``)."""
     from appliance.store.tx import write_transaction
 
     from . import store
