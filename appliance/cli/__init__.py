@@ -28,6 +28,7 @@ COMMANDS = {
     "backup": "ops:backup",
     "restore": "ops:restore",
     "trust": "trust:trust",
+    "manifests": "manifests:manifests",
 }
 
 

@@ -17,6 +17,7 @@ MIGRATION_SETS = (
     "appliance.web.migrations:migrations",
     "sync.client.migrations:migrations",
     "appliance.store.trust:migrations",
+    "appliance.manifests.migrations:migrations",
 )
 
 
