@@ -182,9 +182,12 @@ class LiveServer:
         self.thread.start()
 
     def close(self):
-        """Stop serving."""
+        """Stop serving (a second call does nothing)."""
         from appliance.cli.service import stop_server
 
+        if getattr(self, "closed", False):
+            return
+        self.closed = True
         self.app.extensions["appliance"].events.close()
         stop_server(self.server)
         self.thread.join(5)
