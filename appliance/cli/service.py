@@ -536,6 +536,14 @@ def status(data_dir, as_json):
                    f"{lane['scans_24h']} scan(s) in 24 h")
     click.echo("lists:" if info["lists"] else "lists: none loaded")
     for item in info["lists"]:
-        click.echo(f"  {item.get('name'):<20} {item.get('kind')} version {item.get('version')} age {item.get('age_hours')} h")
+        minutes = item.get("age_minutes")
+        age = "unknown" if minutes is None else (f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min")
+        limit = f"fresh until {item['fresh_until']}" if item.get("fresh_until") else f"stale after {item.get('stale_after_hours'):g} h"
+        state = "EMPTY" if item.get("empty") else ("STALE" if item.get("stale") else "current")
+        click.echo(f"  {item.get('name'):<20} {item.get('kind')} version {item.get('version')}, age {age} ({limit}): {state}")
+    if info.get("stale"):
+        click.echo(f"STALE lists: {', '.join(info['stale_lists'])}: no traveller can be CLEAR until they are updated")
+    if info.get("needs_decision"):
+        click.echo(f"waiting for an officer's decision: {info['needs_decision']} scan(s)")
     counts = ", ".join(f"{k} {v}" for k, v in sorted(info["scans_24h"].items())) or "none"
     click.echo(f"scans in 24 h: {counts}")

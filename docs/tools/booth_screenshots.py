@@ -124,8 +124,14 @@ def wait_decision(page, decision: str) -> None:
 
 
 def shoot(page, out: Path, name: str, size: str) -> None:
+    """Save a screenshot as a small 256-colour PNG (the screens are flat colours and text)."""
+    import io
+
+    from PIL import Image
+
     path = out / f"{name}-{size}.png"
-    page.screenshot(path=str(path))
+    image = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
     print(f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 

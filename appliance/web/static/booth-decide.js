@@ -193,7 +193,7 @@
   /* ---- decisions ---- */
   var kindOf = App.decisionKind;
   var TEXT = {
-    match: { confirm: "The traveller goes to secondary inspection as the listed person (or with the listed document).",
+    match: { confirm: "The traveller goes to secondary inspection: the match may be right, or cannot be ruled out here.",
              question: "Why is this not the listed person?", fp: "Record false positive" },
     document: { confirm: "The document is not accepted: the traveller goes to secondary inspection.",
                 question: "Why is the document acceptable (what did you check)?", fp: "Record: document acceptable" },

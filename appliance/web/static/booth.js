@@ -214,7 +214,7 @@ var Booth = (function () {
     box.hidden = n === 0 || (n === 1 && pos === 0);
     if (box.hidden) { return; }
     $("queue-count").textContent = String(n);
-    $("queue-words").textContent = (n === 1 ? "scan needs a decision" : "scans need a decision") + (pos >= 0 ? " · on screen: " + (pos + 1) + " of " + n : " · none of them is on screen");
+    $("queue-words").textContent = "waiting for a decision" + (pos >= 0 ? " · on screen: " + (pos + 1) + " of " + n : "");
     $("queue-next").hidden = n < 2 && pos >= 0;
     S.queue.slice(0, 8).forEach(function (q) {
       list.appendChild(el("li", {}, el("button", { type: "button", class: "chip v-" + vclass(q.decision) + (S.current && S.current.id === q.id ? " current" : ""),
@@ -224,6 +224,7 @@ var Booth = (function () {
     if (S.queue.length > 8) { list.appendChild(el("li", { class: "note", text: "+" + (S.queue.length - 8) + " more" })); }
   }
 
+  $("queue-next").addEventListener("click", function () { nextInQueue(); });
   function nextInQueue() {
     if (!S.queue.length) { return; }
     var ids = S.queue.map(function (q) { return q.id; }), pos = S.current ? ids.indexOf(S.current.id) : -1;

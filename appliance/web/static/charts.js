@@ -130,8 +130,8 @@ var Charts = (function () {
       svg("text", { x: left - 6, y: y + 16, "text-anchor": "end" }, s).textContent = (l.title || l.name).slice(0, 26);
       var r = svg("rect", { x: left, y: y + 4, width: Math.max(2, plotW * age / max), height: rowH - 10, fill: colour }, s);
       svg("title", {}, r).textContent = (l.title || l.name) + ": " + (l.age_hours === null ? "age unknown" : l.age_hours + " h") + (l.stale ? " (OUT OF DATE)" : "");
-      svg("text", { x: left + Math.max(2, plotW * age / max) + 4, y: y + 16 }, s).textContent = ((l.age_hours || 0) > max ? "▶ " : "") +
-        (l.age_hours === null ? "age unknown" : App.fmtAge(l.age_hours)) + (l.stale ? ": OUT OF DATE" : "");
+      svg("text", { x: left + Math.max(2, plotW * age / max) + 4, y: y + 16, fill: colour }, s).textContent = ((l.age_hours || 0) > max ? "▶ " : "") +
+        (l.age_hours === null ? "age unknown" : App.fmtAge(l.age_hours));
       if (l.stale_after_hours) {
         var x = left + plotW * Math.min(l.stale_after_hours, max) / max;
         svg("line", { x1: x, x2: x, y1: y + 1, y2: y + rowH - 3, stroke: "#111827", "stroke-width": 2, "stroke-dasharray": "3 2" }, s);
