@@ -219,10 +219,18 @@ def run_server(app, host: str, port: int, threads: int, *, on_ready=None, watchd
         if watchdog is not None:
             watchdog.stop()
         app.extensions["appliance"].events.close()
+        _streams_ended(app)
         stop_server(server, loop_running=False)
         app.extensions["appliance"].close()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _streams_ended(app) -> None:
+    """Give the booth screens' event streams a moment to end, so none writes to a closed server."""
+    from ..web.system import wait_for_streams
+
+    wait_for_streams(app.extensions["appliance"])
 
 
 class _Terminate(BaseException):

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 
 from . import suppress
 from .accounts import iso, parse_iso, utcnow
-from .errors import Conflict, Forbidden, ValidationError
+from .errors import Conflict, Forbidden, Unavailable, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -111,14 +112,27 @@ def _check_change(db, principal, scan_id: int, req: dict, now: dt.datetime, chan
 
 def dispose(ctx, principal, scan: dict, body) -> dict:
     """Record the decision on ``scan`` (a first one, or a change with a reason) in one transaction."""
-    from sync.client.outbox import PRIORITY_HIT, enqueue
-
     max_days = int(ctx.config["security"]["suppression_max_days"])
     req = check_body(body, max_days)
     if scan["decision"] not in NEEDS_DECISION:
         raise Conflict("only a HIT, POSSIBLE MATCH or DOCUMENT INVALID needs a decision", code="nothing_to_dispose")
     scan_id = scan["id"]
     change_minutes = int(ctx.config["booth"]["decision_change_minutes"])
+    try:
+        return _record(ctx, principal, scan, req, change_minutes)
+    except sqlite3.IntegrityError:  # the one-current-decision index: another screen won a race the lock did not see
+        raise Conflict("this scan was decided on another screen at the same moment; look at it again",
+                       code="decision_changed", current=current(ctx.reader(), scan_id)) from None
+    except sqlite3.OperationalError as exc:  # database locked or full: nothing recorded, the officer tries again
+        log.error("cannot record a decision: %s", exc)
+        raise Unavailable("the decision could not be saved just now; try again", code="database_busy") from None
+
+
+def _record(ctx, principal, scan: dict, req: dict, change_minutes: int) -> dict:
+    """Check and write one decision, its audit record and its outbox record in one transaction."""
+    from sync.client.outbox import PRIORITY_HIT, enqueue
+
+    scan_id = scan["id"]
     with ctx.write() as db:
         now = utcnow()
         stamp = iso(now)

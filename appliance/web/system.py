@@ -329,6 +329,15 @@ def status(ctx) -> dict:
     }
 
 
+def wait_for_streams(ctx, timeout: float = 2.0) -> bool:
+    """After ``ctx.events.close()``: wait until every live screen's stream has ended (before the server closes)."""
+    deadline = time.monotonic() + timeout
+    while ctx.events.subscribers() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.1)  # let the ended responses be handed back to the server's loop
+    return ctx.events.subscribers() == 0
+
+
 def to_json(obj) -> str:
     """Pretty JSON for the CLI."""
     return json.dumps(obj, indent=2, sort_keys=True, default=str)

@@ -87,7 +87,10 @@ class Box:
         """Stop the service as a crash or `systemctl stop` would."""
         from appliance.cli.service import stop_server
 
+        from appliance.web.system import wait_for_streams
+
         self.app.extensions["appliance"].events.close()
+        wait_for_streams(self.app.extensions["appliance"])
         stop_server(self.server)
         self.thread.join(5)
         self.app.extensions["appliance"].close()

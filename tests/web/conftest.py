@@ -188,7 +188,10 @@ class LiveServer:
         if getattr(self, "closed", False):
             return
         self.closed = True
+        from appliance.web.system import wait_for_streams
+
         self.app.extensions["appliance"].events.close()
+        wait_for_streams(self.app.extensions["appliance"])
         stop_server(self.server)
         self.thread.join(5)
 

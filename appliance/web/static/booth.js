@@ -7,7 +7,8 @@ var Booth = (function () {
   var el = App.el, clear = App.clear;
   var lane = root.dataset.lane, canApprove = root.dataset.canApprove === "yes";
   var LATE_MS = 1000 * (parseInt(root.dataset.lateSeconds, 10) || 10);
-  var OFFLINE_AFTER_MS = 2000, BURST_MS = 1500, QUEUE_POLL_MS = 5000;
+  /* the service sends an "alive" event every 0.5 s: three missed in a row and the screen stops vouching for itself */
+  var OFFLINE_AFTER_MS = 1500, BURST_MS = 1500, QUEUE_POLL_MS = 5000;
   var WORDS = App.VERDICT_WORDS;
   var NEEDS = { HIT: true, POSSIBLE_MATCH: true, DOCUMENT_INVALID: true };
   var LOST = { disconnected: true, error: true, silent: true, unknown: true };
@@ -299,7 +300,7 @@ var Booth = (function () {
       if (source) { source.close(); source = null; }
       retry();
     } else if (S.conn === "connecting" && root.dataset.mode !== mode()) { paint(); }
-  }, 250);
+  }, 200);
 
   function setReader(info) {
     var state = info.state || "unknown", was = S.reader;
