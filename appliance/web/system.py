@@ -155,6 +155,7 @@ def lists_info(ctx) -> list[dict]:
             "empty": size == 0,
             "title": own.get("title") or item.get("name"),
             "handling": handling_for(ctx, item.get("name"), item.get("kind")),
+            "own_handling": own.get("handling") or "",
         })
         out.append(item)
     return out

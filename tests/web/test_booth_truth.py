@@ -375,3 +375,24 @@ def test_the_supervisor_page_shows_every_lane_and_approves_suppressions(live, pa
     page.click(f"#sup-open tr[data-scan='{other['id']}'] a")
     page.wait_for_selector(f"#verdict[data-scan-id='{other['id']}']", timeout=10000)
     assert hit["id"] != other["id"]
+
+
+def test_a_technician_sets_a_lists_handling_instructions_and_the_hit_card_shows_them_first(live, page, documents, as_user, tokens):
+    from .conftest import bearer
+
+    open_console(page, live.url)
+    page.goto(f"{live.url}/console#lists")
+    page.wait_for_selector("#handling-list option[value='demo-watchlist']", state="attached")
+    page.select_option("#handling-list", "demo-watchlist")
+    page.fill("#handling-title", "National watchlist (demo)")
+    page.fill("#handling-text", "Keep the passport; call the duty officer on 2396 before anything else.")
+    page.click("#handling-save")
+    page.locator("#handling-state", has_text="Saved").wait_for(timeout=10000)
+    assert "National watchlist (demo)" in page.inner_text("#lists-handling")
+    scan = live.app.test_client().post("/api/v1/scans", json={"lane": LANE, "mrz": by_note(documents, "HIT", "VEXMOOR")},
+                                       headers=bearer(tokens["bridge"])).get_json()
+    card = as_user("officer").get(f"/api/v1/scans/{scan['id']}/hitcard").get_json()
+    assert card["handling"][0]["text"] == "Keep the passport; call the duty officer on 2396 before anything else."
+    assert card["handling"][0]["title"] == "National watchlist (demo)"
+    audit = as_user("admin").get("/api/v1/audit?action=config.change").get_json()["records"]
+    assert any("lists.demo-watchlist" in str(r["detail"]) for r in audit)

@@ -146,8 +146,13 @@ var Booth = (function () {
     App.append($("btn-confirm"), d && d.action === "confirmed" ? "Confirmed and referred ✓" : [d ? "Change to: " : "", el("u", { text: d ? "c" : "C" }), L.c]);
     App.append($("btn-fp"), [d ? "Change to: " : "", el("u", { text: d ? "f" : "F" }), d ? L.fChange : L.f]);
     $("btn-confirm").disabled = !!d && d.action === "confirmed";
-    line.hidden = !needs;
+    line.hidden = !needs && scan.decision !== "READ_ERROR";
     line.className = "decision " + (d ? "decided" : "open");
+    if (scan.decision === "READ_ERROR") {
+      line.className = "decision note-only";
+      line.textContent = "The document could not be read: scan it again (clean the reader's window, lay it flat), or type the MRZ (press M).";
+      return;
+    }
     if (d) {
       line.textContent = "Decided by " + d.username + " at " + App.fmtTime(d.created_at) + ": " + App.actionText(d) +
         (d.change_reason ? " (changed: " + d.change_reason + ")" : "") + ".";

@@ -144,13 +144,36 @@
     })));
     renderHandling(d.lists || []);
   }
+  var handlingLists = [];
   function renderHandling(lists) {
     var box = $("lists-handling");
     if (!box) { return; }
+    handlingLists = lists;
     box.replaceChildren(table(["List", "Shown to officers as", "Handling instructions (first on the hit card)"], lists.map(function (l) {
       return el("tr", {}, cell(l.name), cell(l.title), cell(l.handling));
     })));
+    var sel = $("handling-list"), was = sel.value;
+    if (sel.options.length !== lists.length) {
+      sel.replaceChildren.apply(sel, lists.map(function (l) { return el("option", { value: l.name, text: l.name }); }));
+      if (was) { sel.value = was; }
+      fillHandling();
+    }
   }
+  function fillHandling() {
+    var l = handlingLists.filter(function (x) { return x.name === $("handling-list").value; })[0];
+    if (!l) { return; }
+    $("handling-title").value = l.title && l.title !== l.name ? l.title : "";
+    $("handling-text").value = l.own_handling || "";
+    $("handling-text").placeholder = l.handling || "";
+  }
+  $("handling-list").addEventListener("change", fillHandling);
+  $("handling-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var name = $("handling-list").value, ch = { lists: {} };
+    if (!name) { return; }
+    ch.lists[name] = { title: $("handling-title").value.trim() || null, handling: $("handling-text").value.trim() || null };
+    saveConfig(ch, $("handling-state")).then(function (d) { if (d && d._ok) { $("handling-list").replaceChildren(); refreshStatus(); } });
+  });
   function ago(seconds) { return seconds === null || seconds === undefined ? "never" : App.fmtDuration(seconds * 1000) + " ago"; }
   function renderSync(d) {
     var s = d.sync || {}, st = s.state || {};

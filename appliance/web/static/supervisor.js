@@ -21,10 +21,12 @@
     App.api("GET", "/supervisor").then(function (d) {
       if (!d._ok) { $("sup-state").textContent = d.message || d.error; return; }
       $("sup-open-count").textContent = String(d.total);
-      $("sup-open").replaceChildren(table(["Lane", "Verdict", "Read", "Waiting", "Scan", ""], (d.scans || []).map(function (s) {
+      $("sup-open").replaceChildren(table(["Lane", "Verdict", "Why", "Read", "Waiting", "Scan", ""], (d.scans || []).map(function (s) {
+        var why = (s.matches || []).length ? (s.matches || []).map(App.matchText).join("; ") :
+          (s.reasons || []).slice(0, 2).map(App.reasonText).join("; ");
         return el("tr", { "data-scan": s.id }, cell(s.lane), el("td", {}, el("span", { class: "chip v-" + vclass(s.decision), text: WORDS[s.decision] || s.decision })),
-          cell(App.fmtTime(s.read_at || s.created_at)), cell(waited(s.read_at || s.created_at)), cell("#" + s.id),
-          el("td", {}, el("a", { href: "/booth/" + encodeURIComponent(s.lane) + "#scan-" + s.id, text: "Open on the booth" })));
+          cell(why), cell(App.fmtTime(s.read_at || s.created_at)), cell(waited(s.read_at || s.created_at)), cell("#" + s.id),
+          el("td", {}, el("a", { href: "/booth/" + encodeURIComponent(s.lane) + "#scan-" + s.id, text: "Open", title: "Open it on the lane's booth screen" })));
       }), "Nothing waits for a decision."));
       $("sup-supp-count").textContent = String((d.suppressions || []).length);
       $("sup-supp").replaceChildren(table(["#", "List", "Days", "Asked by", "Reason", ""], (d.suppressions || []).map(function (s) {
