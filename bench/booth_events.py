@@ -68,9 +68,10 @@ def prepare(data_dir: Path, lanes: list[str], threads: int) -> dict:
 class Subscriber(threading.Thread):
     """One booth screen: reads a lane's event stream and stamps each scan's arrival."""
 
-    def __init__(self, url: str, lane: str, token: str, arrivals: dict, lock: threading.Lock):
+    def __init__(self, url: str, lane: str, token: str, arrivals: dict, lock: threading.Lock, heartbeat: bool = False):
         super().__init__(daemon=True, name=f"sse-{lane}")
         self.url, self.lane, self.token, self.arrivals, self.lock = url, lane, token, arrivals, lock
+        self.query = "?heartbeat=1" if heartbeat else ""  # as the booth page asks: an "alive" event every 0.5 s
         self.ready = threading.Event()
         self.stop = False
 
@@ -83,7 +84,7 @@ class Subscriber(threading.Thread):
                 raise
 
     def _read(self) -> None:
-        with requests.get(f"{self.url}/api/v1/lanes/{self.lane}/events", headers={"Authorization": f"Bearer {self.token}"},
+        with requests.get(f"{self.url}/api/v1/lanes/{self.lane}/events{self.query}", headers={"Authorization": f"Bearer {self.token}"},
                           stream=True, timeout=(5, 60)) as resp:
             resp.raise_for_status()
             self.ready.set()
@@ -95,6 +96,8 @@ class Subscriber(threading.Thread):
                 buf += chunk
                 while b"\n\n" in buf:
                     block, buf = buf.split(b"\n\n", 1)
+                    if b"event: alive" in block:
+                        continue
                     for line in block.split(b"\n"):
                         if line.startswith(b"data: "):
                             event = json.loads(line[6:])
@@ -118,6 +121,7 @@ def main(argv=None) -> int:
     ap.add_argument("--rate", type=float, default=10.0, help="scans per second over all lanes")
     ap.add_argument("--posters", type=int, default=4, help="concurrent posting clients (bridges)")
     ap.add_argument("--threads", type=int, default=48, help="waitress threads of the service")
+    ap.add_argument("--heartbeat", action="store_true", help="subscribe as booth pages do (an 'alive' event every 0.5 s)")
     args = ap.parse_args(argv)
 
     from appliance.demo.data import travellers
@@ -148,7 +152,7 @@ def main(argv=None) -> int:
                 time.sleep(0.2)
             arrivals: dict = {}
             lock = threading.Lock()
-            subs = [Subscriber(url, lane, tokens["terminal"], arrivals, lock) for lane in lanes]
+            subs = [Subscriber(url, lane, tokens["terminal"], arrivals, lock, args.heartbeat) for lane in lanes]
             for s in subs:
                 s.start()
             for s in subs:

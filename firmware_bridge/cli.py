@@ -187,6 +187,10 @@ def ports(as_json):
     click.echo(f"{'DEVICE':<16} {'VID:PID':<10} {'DESCRIPTION':<32} BY-ID PATH (use this in lanes.<name>.port)")
     for p in found:
         click.echo(f"{p['device']:<16} {p['vid_pid'] or '-':<10} {(p['description'] or '-')[:32]:<32} {p['by_id'] or '-'}")
+    if not any(p["vid_pid"] or p["by_id"] for p in found):
+        click.echo("only the machine's built-in serial ports were found: no USB reader is connected in serial mode.\n"
+                   "Plug the reader in (check `dmesg` for it), and make sure it is in serial/virtual-COM mode, not\n"
+                   "keyboard (HID) mode; then run `firmware-bridge ports` again.")
 
 
 @cli.command()
@@ -203,7 +207,7 @@ def doctor(ctx, port, timeout, show_raw, as_json, **serial_opts):
     from .transport import SerialSettings
 
     settings = lane_settings("doctor", {"port": port, **_overrides(**serial_opts)})
-    click.echo(f"waiting up to {timeout:g} s for a scan on {port} ...", err=True)
+    click.echo(f"opening {port} ...", err=True)
     report = diagnose(
         port,
         SerialSettings.from_lane(settings),
@@ -211,6 +215,7 @@ def doctor(ctx, port, timeout, show_raw, as_json, **serial_opts):
         timeout=timeout,
         frame_timeout=settings["frame_timeout_ms"] / 1000,
         show_raw=show_raw,
+        on_open=lambda: click.echo(f"port open: scan a document now (waiting up to {timeout:g} s) ...", err=True),
     )
     click.echo(json.dumps(report, indent=2) if as_json else render(report))
     ctx.exit(report["exit_code"])

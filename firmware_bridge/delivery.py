@@ -35,7 +35,11 @@ STATUS_INTERVAL = 30.0
 
 
 def scan_body(read: dict) -> dict:
-    """The POST body for a read: lane, mrz, source, read_id (+ received_at, profile when known)."""
+    """The POST body for a read: lane, mrz, source, read_id, read_at (when the reader read it) and profile.
+
+    ``read_at`` travels with the read through the on-disk queue, so after an outage the
+    appliance knows when each queued document was read, not only when it arrived.
+    """
     body = {
         "lane": read["lane"],
         "mrz": read["mrz"],
@@ -45,6 +49,8 @@ def scan_body(read: dict) -> dict:
     for key in ("received_at", "profile"):  # optional keys the scan API accepts
         if read.get(key):
             body[key] = read[key]
+    if read.get("received_at"):
+        body["read_at"] = read["received_at"]
     return body
 
 

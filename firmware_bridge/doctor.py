@@ -19,10 +19,13 @@ NO_DATA = 2
 UNREADABLE = 3
 
 
-def diagnose(url: str, settings: SerialSettings, *, profile: str = "auto", timeout: float = 30.0, frame_timeout: float = 0.2, show_raw: bool = False) -> dict:
-    """Wait up to ``timeout`` s for a scan on ``url``; return the report dict."""
+def diagnose(url: str, settings: SerialSettings, *, profile: str = "auto", timeout: float = 30.0, frame_timeout: float = 0.2,
+             show_raw: bool = False, on_open=None) -> dict:
+    """Open ``url`` (PortError when it cannot be opened), call ``on_open()``, wait up to ``timeout`` s for a scan; return the report."""
     decoder = decoder_for(profile, frame_timeout=frame_timeout)
     port = open_port(url, settings, timeout=0.02)
+    if on_open is not None:
+        on_open()  # only now is there anything to wait for
     raw = bytearray()
     frames = []
     stamps: list[float] = []

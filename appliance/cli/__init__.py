@@ -9,6 +9,7 @@ import sys
 import click
 
 from ..errors import ApplianceError
+from .common import group_data_dir_option
 
 #: command name -> "module:attribute" (relative to appliance.cli)
 COMMANDS = {
@@ -63,6 +64,7 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, lazy=COMMANDS, package=__name__)
 @click.version_option(package_name="border-screening-appliance")
 @click.option("--debug", is_flag=True, help="Log at DEBUG level (may show personal data).")
+@group_data_dir_option
 def cli(debug: bool) -> None:
     """Border screening appliance: read travel documents, check lists, give verdicts."""
     logging.basicConfig(

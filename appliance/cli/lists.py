@@ -9,45 +9,42 @@ from pathlib import Path
 
 import click
 
-from ..errors import ApplianceError
+from .common import DataDirMissing, data_dir_option, existing_data_dir, group_data_dir_option
 
 MAX_SHOWN_REJECTIONS = 50
 #: list names a box accepts on import: the hub's rule (sync.hub.lists.LIST_NAME)
 LIST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
-class DataDirError(ApplianceError):
-    """The data directory does not exist."""
-
-    exit_code = 2
+#: kept for callers of the old name: a missing data directory
+DataDirError = DataDirMissing
 
 
-def _open(data_dir: str | None, *, create: bool = False):
-    """Open the store in the resolved data directory."""
-    from ..config import resolve_data_dir
+def _open(data_dir):
+    """Open the store in the resolved data directory (which must exist)."""
+    from ..config import load_config
     from ..store.db import connect, database_path
 
-    d = resolve_data_dir(data_dir)
-    if not d.is_dir():
-        if not create:
-            raise DataDirError(f"data directory {d} does not exist (set --data-dir or APPLIANCE_DATA_DIR)")
-        try:
-            d.mkdir(parents=True)
-        except OSError as exc:
-            raise DataDirError(f"cannot create data directory {d}: {exc.strerror}") from None
-    from ..config import load_config
-
+    d = existing_data_dir(data_dir)
     timeout = load_config(data_dir=d)["store"]["busy_timeout_ms"]
     return connect(database_path(d), busy_timeout_ms=timeout)
 
 
-data_dir_option = click.option(
-    "--data-dir", type=click.Path(file_okay=False), default=None,
-    help="Data directory (default: $APPLIANCE_DATA_DIR, then the configured appliance.data_dir).",
-)
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``1 document``, ``2 documents``."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def counts_text(r: dict) -> str:
+    """A list's size in words."""
+    if r["kind"] == "watchlist":
+        return (f"{plural(r['persons'], 'person')}, {plural(r['entities'], 'entity', 'entities')}, "
+                f"{plural(r['names'], 'name')}, {plural(r['documents'], 'document')}")
+    return plural(r["documents"], "document")
 
 
 @click.group()
+@group_data_dir_option
 def lists() -> None:
     """Watchlists and lost/stolen document lists on this box."""
 
@@ -69,10 +66,7 @@ def show(as_json: bool, data_dir: str | None) -> None:
     for r in rows:
         click.echo(f"{r['name']}  [{r['kind']}, {r['format']}{', hashed' if r['hashed'] else ''}]")
         click.echo(f"  version {r['version']}  published {r['published_at'] or '-'}  imported {r['imported_at']}")
-        if r["kind"] == "watchlist":
-            click.echo(f"  {r['persons']} persons, {r['entities']} entities, {r['names']} names, {r['documents']} documents")
-        else:
-            click.echo(f"  {r['documents']} documents")
+        click.echo(f"  {counts_text(r)}")
         click.echo(f"  source {r['source']}")
 
 
@@ -101,7 +95,7 @@ def import_(list_name: str, fmt: str, max_errors: int, as_json: bool, files: tup
     if not LIST_NAME.fullmatch(list_name):
         raise click.BadParameter("use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit),"
                                  " as the central hub does", param_hint="--list")
-    db = _open(data_dir, create=True)
+    db = _open(data_dir)
     bar = None
     state = {"total": 0}
 
@@ -132,12 +126,8 @@ def import_(list_name: str, fmt: str, max_errors: int, as_json: bool, files: tup
         return
     _print_rejections(report.rejected)
     r = report.list
-    if r["kind"] == "watchlist":
-        counts = f"{r['persons']} persons, {r['entities']} entities, {r['names']} names, {r['documents']} documents"
-    else:
-        counts = f"{r['documents']} documents"
-    click.echo(f"imported list {r['name']} ({r['format']}, version {r['version']}): {counts}; "
-               f"{len(report.rejected)} rows rejected; {report.seconds:.2f} s")
+    click.echo(f"imported list {r['name']} ({r['format']}, version {r['version']}): {counts_text(r)}; "
+               f"{plural(len(report.rejected), 'row')} rejected; {report.seconds:.2f} s")
 
 
 @lists.command("remove")
@@ -152,6 +142,7 @@ def remove(name: str, data_dir: str | None) -> None:
 
 
 @click.group()
+@group_data_dir_option
 def documents() -> None:
     """Lost, stolen and revoked travel documents."""
 

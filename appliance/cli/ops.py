@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..ops.errors import BackupError, PassphraseError
+from .common import data_dir_option, existing_data_dir
 
 
 def _read_passphrase(source: str) -> str:
@@ -61,9 +62,9 @@ def _plural(n: int, word: str) -> str:
 @click.option("--keep", type=click.IntRange(1, 10000), help="When FILE is a directory: keep only the newest N backups there.")
 @click.option("--without-lists", is_flag=True,
               help="Leave the documents list files out (a quick backup; the hub resends them after a restore).")
-@click.option("--data-dir", type=click.Path(file_okay=False), help="Data directory (default: configured one).")
+@data_dir_option
 def backup(file: Path, passphrase_file: str | None, encrypt: bool, keep: int | None, without_lists: bool,
-           data_dir: str | None) -> None:
+           data_dir) -> None:
     """Write an online backup of the database, documents lists, keys and configuration to FILE (or into a directory)."""
     from ..ops.backup import create_backup, prune_backups, timestamped_name
 
@@ -79,7 +80,7 @@ def backup(file: Path, passphrase_file: str | None, encrypt: bool, keep: int | N
         if not sys.stdin.isatty():
             raise PassphraseError("--encrypt asks on a terminal; use --passphrase-file when scripted")
         passphrase = click.prompt("Backup passphrase", hide_input=True, confirmation_prompt=True)
-    summary = create_backup(_data_dir(data_dir), file, passphrase=passphrase, config_path=_config_path(),
+    summary = create_backup(existing_data_dir(data_dir, need_database=True), file, passphrase=passphrase, config_path=_config_path(),
                             with_lists=not without_lists)
     scans = summary.tables.get("scans")
     what = _plural(len(summary.tables), "table") + (f" ({_plural(scans, 'scan')})" if scans is not None else "")
@@ -101,8 +102,8 @@ def backup(file: Path, passphrase_file: str | None, encrypt: bool, keep: int | N
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--passphrase-file", metavar="F", help="Passphrase of an encrypted backup ('-' reads standard input).")
-@click.option("--data-dir", type=click.Path(file_okay=False), help="Data directory (default: configured one).")
-def restore(file: Path, passphrase_file: str | None, data_dir: str | None) -> None:
+@data_dir_option
+def restore(file: Path, passphrase_file: str | None, data_dir) -> None:
     """Restore FILE into the data directory (the current database is kept aside first)."""
     from ..ops.backup import backup_kind, restore_backup
 

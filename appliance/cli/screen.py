@@ -7,21 +7,24 @@ import sys
 
 import click
 
-from ..screening.errors import ScreeningError, ScreeningInputError
+from ..screening.errors import ScreeningInputError
+from .common import data_dir_option, existing_data_dir
 
 #: largest standard input accepted for one screening (the engine rejects more than 4 KiB anyway)
 _MAX_STDIN = 64 * 1024
 
 
-def _screener(data_dir: str | None):
+#: Exit status of ``appliance screen`` when the text is no readable MRZ (READ_ERROR): no verdict was given.
+EXIT_READ_ERROR = 3
+
+
+def _screener(data_dir):
     """A Screener over the data directory's database with the configured policy."""
-    from ..config import load_config, resolve_data_dir
+    from ..config import load_config
     from ..screening import Screener
     from ..store.db import database_path
 
-    directory = resolve_data_dir(data_dir)
-    if not directory.is_dir():
-        raise ScreeningError(f"data directory {directory} does not exist (set --data-dir or APPLIANCE_DATA_DIR)")
+    directory = existing_data_dir(data_dir)
     config = load_config(data_dir=directory)
     return Screener(database_path(directory), config)
 
@@ -102,9 +105,14 @@ def _batch(screener, out) -> int:
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as one JSON object.")
 @click.option("--batch", is_flag=True, help='Read NDJSON {"id", "mrz"} lines from stdin; write one result line each.')
 @click.option("--reindex", is_flag=True, help="Rebuild the screening index of every watchlist, then exit.")
-@click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Data directory (default: configured).")
-def screen(text: str | None, as_json: bool, batch: bool, reindex: bool, data_dir: str | None) -> None:
-    """Screen an MRZ (TEXT or standard input) against the local watchlists and document lists."""
+@data_dir_option
+@click.pass_context
+def screen(ctx, text: str | None, as_json: bool, batch: bool, reindex: bool, data_dir) -> None:
+    """Screen an MRZ (TEXT or standard input) against the local watchlists and document lists.
+
+    Exit status: 0 a verdict was given (CLEAR, HIT, POSSIBLE_MATCH, DOCUMENT_INVALID); 3 READ_ERROR
+    (the text is no readable MRZ); 2 the data directory is missing or the command was misused.
+    """
     if reindex:
         _reindex(data_dir)
         return
@@ -119,16 +127,18 @@ def screen(text: str | None, as_json: bool, batch: bool, reindex: bool, data_dir
         click.echo(json.dumps(result, ensure_ascii=False))
     else:
         click.echo(_human(result))
+    if result["decision"] == "READ_ERROR":
+        click.echo("error: no verdict: the text is not a readable MRZ (READ_ERROR)", err=True)
+        ctx.exit(EXIT_READ_ERROR)
 
 
 def _reindex(data_dir: str | None) -> None:
     """Rebuild the candidate-key index of every watchlist."""
-    from ..config import resolve_data_dir
     from ..screening.index import reindex
     from ..screening.source import list_metadata
     from ..store.db import connect, database_path
 
-    db = connect(database_path(resolve_data_dir(data_dir)))
+    db = connect(database_path(existing_data_dir(data_dir)))
     total = 0
     for meta in list_metadata(db):
         if meta["kind"] == "watchlist":

@@ -17,10 +17,7 @@ from ..errors import ApplianceError
 
 log = logging.getLogger(__name__)
 
-data_dir_option = click.option(
-    "--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="APPLIANCE_DATA_DIR",
-    help="Data directory (default: $APPLIANCE_DATA_DIR, then appliance.data_dir).",
-)
+from .common import data_dir_option, existing_data_dir, group_data_dir_option, missing
 
 
 class ServiceError(ApplianceError):
@@ -47,8 +44,7 @@ def open_appliance(data_dir: Path | None, *, create: bool = False):
     config = load_config(data_dir=data_dir)
     path = Path(config["appliance"]["data_dir"])
     if not create and not database_path(path).exists():
-        raise ServiceError(f"{path} holds no appliance database; run `appliance init --data-dir {path}` first "
-                           "(or pass --data-dir / set APPLIANCE_DATA_DIR)")
+        raise missing(path)
     try:
         return Appliance(config, path)
     except PermissionError as exc:
@@ -105,8 +101,24 @@ def init(data_dir, admin_user, admin_password):
             click.echo(f"administrator: {admin_user}")
         else:
             click.echo(f"already initialised ({users} user(s)); nothing changed")
+        click.echo(next_steps(app.data_dir))
     finally:
         app.close()
+
+
+def next_steps(data_dir: Path) -> str:
+    """What to do after ``appliance init``, with this data directory filled in."""
+    d = f" --data-dir {data_dir}"
+    return "\n".join([
+        "next steps:",
+        f"  1. people:  appliance users add NAME --role officer|supervisor|technician{d}",
+        f"  2. lists:   appliance lists import --list NAME --format FORMAT FILE...{d}",
+        f"              (or enroll with a hub: appliance sync enroll --hub URL --token T --hub-key K{d})",
+        f"  3. readers: add [lanes.NAME] to {data_dir / 'appliance.toml'} (find ports with `firmware-bridge ports`),",
+        f"              then a bridge token: appliance tokens create --role bridge --lane NAME{d}",
+        f"  4. serve:   appliance serve{d}   (booth screens at /booth, console at /console)",
+        f"  check:      appliance status{d}",
+    ])
 
 
 # -- serve ---------------------------------------------------------------------------------
@@ -123,6 +135,7 @@ def serve(data_dir, host, port, threads):
 
     from ..config import load_config
 
+    data_dir = existing_data_dir(data_dir)  # only `appliance init` makes a data directory
     logging_level = "DEBUG" if logging.getLogger().level == logging.DEBUG else load_config(data_dir=data_dir)["appliance"]["log_level"]
     configure(logging_level)
     app = create_app({"DATA_DIR": data_dir} if data_dir else None)
@@ -206,10 +219,18 @@ def run_server(app, host: str, port: int, threads: int, *, on_ready=None, watchd
         if watchdog is not None:
             watchdog.stop()
         app.extensions["appliance"].events.close()
+        _streams_ended(app)
         stop_server(server, loop_running=False)
         app.extensions["appliance"].close()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _streams_ended(app) -> None:
+    """Give the booth screens' event streams a moment to end, so none writes to a closed server."""
+    from ..web.system import wait_for_streams
+
+    wait_for_streams(app.extensions["appliance"])
 
 
 class _Terminate(BaseException):
@@ -244,6 +265,7 @@ def demo(data_dir, host, port, lane_count, interval):
 
 # -- users ---------------------------------------------------------------------------------
 @click.group("users")
+@group_data_dir_option
 def users():
     """Manage the people who log in (officer, supervisor, technician, admin)."""
 
@@ -347,6 +369,7 @@ def users_password(data_dir, username, password):
 
 # -- tokens --------------------------------------------------------------------------------
 @click.group("tokens")
+@group_data_dir_option
 def tokens():
     """Manage API tokens of bridges and booth terminals."""
 
@@ -426,6 +449,7 @@ def tokens_revoke(data_dir, token_id):
 
 # -- audit ---------------------------------------------------------------------------------
 @click.group("audit")
+@group_data_dir_option
 def audit():
     """Inspect and verify the hash-chained audit log."""
 
@@ -520,6 +544,14 @@ def status(data_dir, as_json):
                    f"{lane['scans_24h']} scan(s) in 24 h")
     click.echo("lists:" if info["lists"] else "lists: none loaded")
     for item in info["lists"]:
-        click.echo(f"  {item.get('name'):<20} {item.get('kind')} version {item.get('version')} age {item.get('age_hours')} h")
+        minutes = item.get("age_minutes")
+        age = "unknown" if minutes is None else (f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min")
+        limit = f"fresh until {item['fresh_until']}" if item.get("fresh_until") else f"stale after {item.get('stale_after_hours'):g} h"
+        state = "EMPTY" if item.get("empty") else ("STALE" if item.get("stale") else "current")
+        click.echo(f"  {item.get('name'):<20} {item.get('kind')} version {item.get('version')}, age {age} ({limit}): {state}")
+    if info.get("stale"):
+        click.echo(f"STALE lists: {', '.join(info['stale_lists'])}: no traveller can be CLEAR until they are updated")
+    if info.get("needs_decision"):
+        click.echo(f"waiting for an officer's decision: {info['needs_decision']} scan(s)")
     counts = ", ".join(f"{k} {v}" for k, v in sorted(info["scans_24h"].items())) or "none"
     click.echo(f"scans in 24 h: {counts}")

@@ -8,23 +8,24 @@ import re
 import signal
 import sys
 import threading
-from pathlib import Path
 
 import click
+
+from .common import DATA_DIR_META
+from .common import data_dir_option, existing_data_dir
 
 log = logging.getLogger(__name__)
 
 
-def _open(data_dir: str | None):
-    """(data dir, database, sync settings) for this box."""
+def _open(data_dir):
+    """(data dir, database, sync settings) for this box; the data directory must exist."""
     from sync.client.runner import SyncSettings
 
     from ..config import load_config
     from ..store.db import connect, database_path
 
-    config = load_config(data_dir=data_dir)
-    ddir = Path(config["appliance"]["data_dir"])
-    ddir.mkdir(parents=True, exist_ok=True)
+    ddir = existing_data_dir(data_dir)
+    config = load_config(data_dir=ddir)
     db = connect(database_path(ddir), busy_timeout_ms=config["store"]["busy_timeout_ms"])
     return ddir, db, SyncSettings.from_config(config["sync"], post=config["appliance"]["site_name"]), config
 
@@ -43,13 +44,13 @@ def _log_level(config) -> None:
 @click.group(invoke_without_command=True)
 @click.option("--once", is_flag=True, help="Run one exchange with the hub and exit (0 when it completed).")
 @click.option("--loop", "run_loop", is_flag=True, help="Keep exchanging every sync.interval_seconds (for the service).")
-@click.option("--data-dir", type=click.Path(file_okay=False), help="Data directory (default: configured one).")
+@data_dir_option
 @click.option("--json", "as_json", is_flag=True, help="With --once: print the result as JSON.")
 @click.pass_context
-def sync(ctx, once: bool, run_loop: bool, data_dir: str | None, as_json: bool) -> None:
+def sync(ctx, once: bool, run_loop: bool, data_dir, as_json: bool) -> None:
     """Exchange with the central hub: send encounters and hits, receive signed list updates."""
-    ctx.ensure_object(dict)
-    ctx.obj["data_dir"] = data_dir
+    if data_dir is not None:  # handed down to enroll, status and alarms
+        ctx.meta[DATA_DIR_META] = data_dir
     if ctx.invoked_subcommand is not None:
         if once or run_loop:
             raise click.UsageError("--once/--loop cannot be combined with a subcommand")
@@ -84,12 +85,12 @@ def sync(ctx, once: bool, run_loop: bool, data_dir: str | None, as_json: bool) -
 @click.option("--hub", "hub_url", required=True, help="Base URL of the hub, e.g. https://hub.example.org.")
 @click.option("--token", required=True, help="One-time token from `screening-hub appliances add NAME`.")
 @click.option("--hub-key", required=True, help="The hub's public key from `screening-hub keys show` (pinned).")
-@click.pass_context
-def enroll(ctx, hub_url: str, token: str, hub_key: str) -> None:
+@data_dir_option
+def enroll(hub_url: str, token: str, hub_key: str, data_dir) -> None:
     """Enroll this box with a hub and pin the hub's signing key."""
     from sync.client.enroll import enroll as do_enroll
 
-    ddir, db, settings, _ = _open(ctx.obj.get("data_dir"))
+    ddir, db, settings, _ = _open(data_dir)
     result = do_enroll(db, hub_url, token, hub_key, connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout)
     click.echo(f"enrolled with {result['hub_url']} as {result['appliance']} (hub key {result['hub_key_id']} pinned); "
                "run `appliance sync --once` to fetch the lists")
@@ -97,12 +98,12 @@ def enroll(ctx, hub_url: str, token: str, hub_key: str) -> None:
 
 @sync.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the full summary as JSON.")
-@click.pass_context
-def status(ctx, as_json: bool) -> None:
+@data_dir_option
+def status(as_json: bool, data_dir) -> None:
     """Show the link state, last success, lag, queue depth, lists held and alarms."""
     from sync.client.state import summary
 
-    _, db, _, _ = _open(ctx.obj.get("data_dir"))
+    _, db, _, _ = _open(data_dir)
     s = summary(db)
     if as_json:
         click.echo(json.dumps(s, indent=2, sort_keys=True))
@@ -123,12 +124,12 @@ def status(ctx, as_json: bool) -> None:
 
 @sync.command()
 @click.option("--ack", "ack", default=None, help="Acknowledge alarm ID, or 'all'.")
-@click.pass_context
-def alarms(ctx, ack: str | None) -> None:
+@data_dir_option
+def alarms(ack: str | None, data_dir) -> None:
     """List sync alarms (refused updates, rejected records) or acknowledge them."""
     from sync.client import state
 
-    _, db, _, _ = _open(ctx.obj.get("data_dir"))
+    _, db, _, _ = _open(data_dir)
     if ack:
         if ack != "all" and not re.fullmatch(r"[0-9]{1,18}", ack):
             raise click.UsageError("--ack takes an alarm number or 'all'")

@@ -140,6 +140,38 @@ LANES = Section(
     instance_rule="1-64 letters, digits, dot, dash or underscore, starting with a letter or digit",
 )
 
+BOOTH = Section(
+    "booth",
+    "The booth screen: officers' decisions, late reads and what a hit card tells the officer to do.",
+    (
+        Option("decision_change_minutes", int, 10,
+               "Minutes after the first decision on a scan during which an officer may change it (with a reason); later only a supervisor.",
+               min=0, max=10080),
+        Option("late_read_seconds", int, 10, "A read delivered this many seconds after it was made is shown as late (a backlog).",
+               min=1, max=86400),
+        Option("watchlist_handling", str,
+               "Do not tell the traveller about the match. Keep the document, ask the traveller to wait, and call your "
+               "supervisor. Compare the traveller with the listed entry below before you decide.",
+               "Handling instructions shown first on a hit card for a watchlist match (a list's own [lists.<name>] handling wins)."),
+        Option("documents_handling", str,
+               "Keep the document and do not hand it back. Ask the traveller to wait and call your supervisor; the document "
+               "is reported lost, stolen or revoked.",
+               "Handling instructions shown first on a hit card for a lost/stolen document match (a list's own handling wins)."),
+    ),
+)
+
+LIST_SETTINGS = Section(
+    "lists",
+    "One table per list: [lists.<name>] with what officers see and do when it matches.",
+    (
+        Option("title", str, "", "Plain name of the list shown to officers (empty: the list's name)."),
+        Option("handling", str, "", "Handling instructions shown first on the hit card of a match on this list (empty: the [booth] default)."),
+    ),
+    repeated=True,
+    instance_pattern=r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}",
+    instance_rule="a list name: 1-64 letters, digits, dot, dash or underscore, starting with a letter or digit",
+)
+
 METRICS = Section(
     "metrics",
     "The Prometheus /metrics endpoint of the web service (deployment and operations).",
@@ -152,7 +184,7 @@ METRICS = Section(
 )
 
 SCHEMA: dict[str, Section] = {
-    s.name: s for s in (APPLIANCE, SERVER, SECURITY, SCREENING, STORE, RETENTION, SYNC, BRIDGE, LANES, METRICS)
+    s.name: s for s in (APPLIANCE, SERVER, SECURITY, SCREENING, STORE, RETENTION, SYNC, BRIDGE, LANES, METRICS, BOOTH, LIST_SETTINGS)
 }
 
 # -- the central hub's own file (``<hub data dir>/hub.toml``), owned by hub and sync ------------

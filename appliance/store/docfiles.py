@@ -528,8 +528,16 @@ def prune(current: set) -> None:
         cache.pop(path).close()
 
 
+#: Names of the files the store makes in ``lists/`` (``new_path``, its stage and part files, a restore's copy).
+_OWN_FILE = re.compile(r"^[A-Za-z0-9_.-]*-(\d+)-[0-9a-f]{8}\.db(\.part|\.stage|\.part\.stage|\.part\.p\d+(\.stage)?)?$")
+
+
 def cleanup(data_dir: str | Path, in_use: set[str]) -> int:
-    """Delete list files no list points to (left by a killed import); returns how many."""
+    """Delete list files no list points to (left by a killed import); returns how many.
+
+    Only files named as the store names its own are ever deleted: a technician's file put in
+    ``lists/`` (say the CSV being imported) is left alone.
+    """
     d = Path(data_dir) / LISTS_DIR
     if not d.is_dir():
         return 0
@@ -540,8 +548,10 @@ def cleanup(data_dir: str | Path, in_use: set[str]) -> int:
             continue
         if name.endswith(".db") and name in in_use:
             continue
-        m = re.search(r"-(\d+)-[0-9a-f]{8}\.db", name)
-        if m and process_alive(int(m.group(1))):
+        m = _OWN_FILE.match(name)
+        if m is None or not p.is_file():
+            continue  # not a file the store made: never ours to delete
+        if process_alive(int(m.group(1))):
             continue  # an import in a running process is building or committing it
         _unlink(p)
         removed += 1

@@ -8,9 +8,9 @@ import time
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, stream_with_context
 
-from . import scans, suppress, system
+from . import decisions, hitcard as hitcards, scans, suppress, system
 from .auth import require, require_lane
-from .errors import Forbidden, Unauthorized, Unavailable, ValidationError
+from .errors import Forbidden, NotFound, Unauthorized, Unavailable, ValidationError
 from .events import HEARTBEAT_SECONDS, format_event
 
 log = logging.getLogger(__name__)
@@ -91,9 +91,10 @@ def status():
 @require("scan.create")
 def post_scan():
     """Screen a read and store it; a repeated ``read_id`` answers 200 with the same scan."""
-    lane, mrz, source, read_id = scans.parse_scan_body(json_body())
+    body = json_body()
+    lane, mrz, source, read_id = scans.parse_scan_body(body)
     require_lane(lane)
-    scan, created = scans.submit(ctx(), g.principal, lane, mrz, source, read_id)
+    scan, created = scans.submit(ctx(), g.principal, lane, mrz, source, read_id, read_at=scans.read_time(body))
     return jsonify(_for_principal(scan)), (201 if created else 200)
 
 
@@ -135,6 +136,7 @@ def post_scan_image():
         return jsonify({"error": "image_unreadable", "message": "the MRZ could not be read with every check passing; confirm it by hand",
                         "best_guess": read.best_guess, "elapsed_ms": read.elapsed_ms}), 422
     scan, created = scans.submit(ctx(), g.principal, lane, read.mrz, "image", None)
+    hitcards.store_image(ctx(), scan["id"], data, scan["created_at"])  # the hit card's portrait area shows it
     return jsonify(_for_principal(scan)), 201
 
 
@@ -177,9 +179,47 @@ def hitcard(scan_id: int):
     c = ctx()
     row = _scan_for_principal(scan_id)
     c.record(g.principal.actor, "hitcard.view", f"scan:{scan_id}", {"decision": row["decision"]})
-    view = scans.scan_view(row, full=True, dispositions=scans.dispositions_of(c.reader(), scan_id))
-    view["list_ages"] = system.list_ages(c)
-    return jsonify(view)
+    return jsonify(hitcards.build(c, row, scans.scan_view(row, full=True)))
+
+
+@bp.get("/scans/<int:scan_id>/image")
+@require("hitcard")
+def scan_image(scan_id: int):
+    """The document image a scan was read from (the hit card's portrait area); every view is audited."""
+    c = ctx()
+    row = _scan_for_principal(scan_id)
+    image = hitcards.load_image(c.reader(), row["id"])
+    if image is None:
+        raise NotFound("this scan has no document image", code="image_not_found")
+    c.record(g.principal.actor, "image.view", f"scan:{scan_id}", {})
+    resp = Response(image[1], mimetype=image[0])
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.get("/lanes/<lane>/queue")
+@require("scan.read")
+def lane_queue(lane: str):
+    """Scans of the lane that still need a decision (oldest first) and the newest decisions on it."""
+    scans.valid_lane(lane)
+    require_lane(lane)
+    db = ctx().reader()
+    rows, total = decisions.queue(db, lane, int_arg("limit", 100, 1, 500))
+    return jsonify({"lane": lane, "total": total, "scans": [scans.scan_view(r) for r in rows],
+                    "decided": decisions.recent_decisions(db, lane, 20)})
+
+
+@bp.get("/supervisor")
+@require("suppression.approve")
+def supervisor_overview():
+    """Every lane's scans waiting for a decision, pending suppressions, newest decisions and reader state."""
+    c = ctx()
+    db = c.reader()
+    rows, total = decisions.queue(db, None, int_arg("limit", 200, 1, 1000))
+    return jsonify({"total": total, "scans": [scans.scan_view(r) for r in rows],
+                    "suppressions": suppress.listing(db, "pending"),
+                    "decided": decisions.recent_decisions(db, None, 30),
+                    "lanes": system.lanes(c)})
 
 
 @bp.post("/scans/<int:scan_id>/disposition")
@@ -249,6 +289,17 @@ def lane_status(lane: str):
     return jsonify({"lane": lane, "state": state}), 200
 
 
+#: Milliseconds a browser waits before reopening a dropped event stream.
+RETRY_MS = 1000
+#: Seconds between ``alive`` events on a booth's stream (the booth calls itself offline after 2 s without one).
+BOOTH_HEARTBEAT_SECONDS = 0.5
+
+
+def alive(c, lane: str) -> dict:
+    """The booth's heartbeat: the service's time and the lane's reader state in words a screen can use."""
+    return {"time": system.iso(system.utcnow()), "reader": system.reader_state(c, lane)}
+
+
 def max_streams(c) -> int:
     """Live event streams allowed at once: the server's threads less a quarter (at least 4) kept for requests."""
     threads = int(c.config["server"]["threads"])
@@ -261,7 +312,9 @@ def lane_events(lane: str):
     """Server-sent events: one ``data:`` line with the scan JSON per verdict on ``lane``, live.
 
     A reconnecting client sends ``Last-Event-ID`` (or ``?after=ID``) and first gets the scans
-    it missed; ``?limit=N`` closes the stream after N scan events.
+    it missed; ``?limit=N`` closes the stream after N scan events. ``?heartbeat=1`` (the booth)
+    adds an ``alive`` event with the lane's reader state every ``BOOTH_HEARTBEAT_SECONDS``, so a
+    screen knows within two seconds when the service or its reader is gone.
     """
     scans.valid_lane(lane)
     require_lane(lane)
@@ -272,6 +325,7 @@ def lane_events(lane: str):
     except ValueError:
         raise ValidationError("Last-Event-ID must be a scan id", code="invalid_parameter") from None
     limit = int_arg("limit", 0, 0, 100000)
+    heartbeat = request.args.get("heartbeat") == "1"
     if c.events.subscribers() >= max_streams(c):
         # every open stream holds a server thread: keep some for scans from the readers
         raise Unavailable(f"too many live screens are open ({max_streams(c)}); close one or raise server.threads",
@@ -283,20 +337,22 @@ def lane_events(lane: str):
         sent = 0
         last = after_id
         try:
-            yield f"retry: 2000\n: lane {lane}\n\n"
+            yield f"retry: {RETRY_MS}\n: lane {lane}\n\n"
             for row in missed:
                 yield format_event(scans.scan_view(row), event_id=row["id"])
                 last = row["id"]
                 sent += 1
                 if limit and sent >= limit:
                     return
+            if heartbeat:
+                yield format_event(alive(c, lane), name="alive")
             while True:
                 try:
-                    event = sub.get(HEARTBEAT_SECONDS)
+                    event = sub.get(BOOTH_HEARTBEAT_SECONDS if heartbeat else HEARTBEAT_SECONDS)
                 except StopIteration:
                     return
                 if event is None:
-                    yield ": keep-alive\n\n"
+                    yield format_event(alive(c, lane), name="alive") if heartbeat else ": keep-alive\n\n"
                     continue
                 if event["id"] <= last:
                     continue

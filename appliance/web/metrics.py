@@ -211,8 +211,12 @@ class ApplianceCollector:
             return
         age = GaugeMetricFamily("appliance_list_age_seconds", "Age of the list's published version.", labels=["list", "kind"])
         entries = GaugeMetricFamily("appliance_list_entries", "Records in the list.", labels=["list", "kind"])
-        stale = GaugeMetricFamily("appliance_list_stale", "1 when the list is older than screening.max_list_age_hours.", labels=["list", "kind"])
+        stale = GaugeMetricFamily("appliance_list_stale", "1 when screening treats the list as stale (too old, or its hub manifest expired).",
+                                  labels=["list", "kind"])
         max_age = float(ctx.config["screening"]["max_list_age_hours"]) * 3600
+        from .system import lists_info
+
+        staleness = {i["name"]: i["stale"] for i in lists_info(ctx)}  # the booth's and `appliance status`'s own rule
         for item in list_lists(db):
             name = str(item.get("name") or item.get("list") or "")
             kind = str(item.get("kind") or "")
@@ -223,7 +227,7 @@ class ApplianceCollector:
                 age.add_metric([name, kind], max(0.0, now - ts))
             if count is not None:
                 entries.add_metric([name, kind], count)
-            is_stale = item.get("stale")
+            is_stale = staleness.get(name, item.get("stale"))
             if is_stale is None and ts is not None:
                 is_stale = now - ts > max_age
             if is_stale is not None:

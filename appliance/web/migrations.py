@@ -140,3 +140,29 @@ def m0003_audit_lanes(db):
         )
         """
     )
+
+
+@migrations(name="0004_read_times_decisions_images")
+def m0004_read_times_decisions_images(db):
+    """Read time of each scan, one current decision per scan (changes kept with reasons), uploaded document images."""
+    db.execute("ALTER TABLE scans ADD COLUMN read_at TEXT")
+    db.execute("ALTER TABLE dispositions ADD COLUMN replaces INTEGER")
+    db.execute("ALTER TABLE dispositions ADD COLUMN change_reason TEXT")
+    db.execute("ALTER TABLE dispositions ADD COLUMN superseded_at TEXT")
+    # boxes from before this migration may hold several dispositions of one scan: the newest is the decision
+    db.execute(
+        "UPDATE dispositions SET superseded_at = created_at"
+        " WHERE id NOT IN (SELECT max(id) FROM dispositions GROUP BY scan_id)"
+    )
+    db.execute("CREATE UNIQUE INDEX dispositions_current ON dispositions(scan_id) WHERE superseded_at IS NULL")
+    db.execute("CREATE INDEX scans_decision ON scans(decision, lane, id)")
+    db.execute(
+        """
+        CREATE TABLE scan_images (
+            scan_id INTEGER PRIMARY KEY REFERENCES scans(id) ON DELETE CASCADE,
+            media_type TEXT NOT NULL,
+            data BLOB NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )

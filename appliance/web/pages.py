@@ -120,11 +120,29 @@ def booth(lane: str):
     if lane not in {x["name"] for x in lanes(ctx())}:
         return render_template("booth_index.html", lanes=[x["name"] for x in lanes(ctx())], unknown=lane), 404
     sec = ctx().config["security"]
-    return render_template("booth.html", lane=lane, max_days=int(sec["suppression_max_days"]))
+    booth_cfg = ctx().config["booth"]
+    return render_template("booth.html", lane=lane, max_days=int(sec["suppression_max_days"]),
+                           change_minutes=int(booth_cfg["decision_change_minutes"]), late_seconds=int(booth_cfg["late_read_seconds"]))
 
 
 @bp.get("/console")
-@require("console")
 def console():
-    """The technician console."""
-    return render_template("console.html")
+    """The technician console (a supervisor is sent to the supervisor's page)."""
+    p = g.get("principal")
+    if p is not None and not p.can("console") and p.can("suppression.approve"):
+        return redirect(url_for("pages.supervisor"))
+    return _console()
+
+
+@require("console")
+def _console():
+    return render_template("console.html", max_list_age_hours=ctx().config["screening"]["max_list_age_hours"])
+
+
+@bp.get("/supervisor")
+@require("suppression.approve")
+def supervisor():
+    """All lanes at once: scans waiting for a decision, pending suppressions, the newest decisions."""
+    sec = ctx().config["security"]
+    return render_template("supervisor.html", max_days=int(sec["suppression_max_days"]),
+                           change_minutes=int(ctx().config["booth"]["decision_change_minutes"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -38,7 +39,7 @@ def parse_scan_body(body) -> tuple[str, str, str, str | None]:
     """Check a ``POST /scans`` body; return (lane, mrz, source, read_id)."""
     if not isinstance(body, dict):
         raise ValidationError("expected a JSON object", code="invalid_json")
-    unknown = set(body) - {"lane", "mrz", "source", "read_id", "received_at", "profile", "port", "raw", "meta"}
+    unknown = set(body) - {"lane", "mrz", "source", "read_id", "read_at", "received_at", "profile", "port", "raw", "meta"}
     if unknown:
         raise ValidationError(f"unknown field(s): {', '.join(sorted(unknown))}", code="unknown_field")
     lane = valid_lane(body.get("lane"))
@@ -56,6 +57,40 @@ def parse_scan_body(body) -> tuple[str, str, str, str | None]:
     if read_id is not None and (not isinstance(read_id, str) or not _READ_ID.match(read_id)):
         raise ValidationError("read_id: 1-128 printable characters without spaces", code="invalid_read_id")
     return lane, mrz.strip("\r\n"), source, read_id
+
+
+#: A read time may be this far ahead of the box's clock (a bridge on another machine) before it is refused.
+MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def read_time(body: dict) -> str | None:
+    """When the reader read the document (``read_at``, or an older bridge's ``received_at``), as UTC ISO 8601.
+
+    A malformed ``read_at`` is refused (400 ``invalid_read_at``); a malformed ``received_at`` is
+    ignored, as it always was. None when the sender did not say (manual entry, old bridges).
+    """
+    for key, strict in (("read_at", True), ("received_at", False)):
+        raw = body.get(key)
+        if raw is None:
+            continue
+        when = _parse_time(raw)
+        if when is None or when > utcnow() + MAX_CLOCK_SKEW:
+            if strict:
+                raise ValidationError(f"{key}: an ISO 8601 time with a time zone, not in the future", code="invalid_read_at")
+            continue
+        return when.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds")
+    return None
+
+
+def _parse_time(raw) -> dt.datetime | None:
+    """An aware datetime from ISO 8601 text (naive means UTC), or None."""
+    if not isinstance(raw, str) or not 10 <= len(raw) <= 40:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
 
 
 def doc_key(document: dict | None) -> str | None:
@@ -99,14 +134,14 @@ def screen(ctx, mrz: str) -> dict:
     return result.to_dict() if hasattr(result, "to_dict") else dict(result)
 
 
+_SCAN_KEYS = ("id", "read_id", "lane", "source", "created_at", "decision", "doc_key", "result", "submitted_by", "read_at")
+_SCAN_COLS = ", ".join(_SCAN_KEYS)
+
+
 def _row_scan(row) -> dict:
-    keys = ("id", "read_id", "lane", "source", "created_at", "decision", "doc_key", "result", "submitted_by")
-    d = dict(zip(keys, row))
+    d = dict(zip(_SCAN_KEYS, row))
     d["result"] = json.loads(d["result"])
     return d
-
-
-_SCAN_COLS = "id, read_id, lane, source, created_at, decision, doc_key, result, submitted_by"
 
 
 def summarise_match(m: dict) -> dict:
@@ -119,7 +154,8 @@ def scan_view(row: dict, *, full: bool = False, dispositions: list | None = None
     result = dict(row["result"])
     if not full:
         result["matches"] = [summarise_match(m) for m in result.get("matches") or []]
-    out = {"id": row["id"], "read_id": row["read_id"], "lane": row["lane"], "source": row["source"], "created_at": row["created_at"]}
+    out = {"id": row["id"], "read_id": row["read_id"], "lane": row["lane"], "source": row["source"], "created_at": row["created_at"],
+           "read_at": row.get("read_at") or row["created_at"], "delivered_at": row["created_at"]}
     out.update(result)
     out["decision"] = row["decision"]
     if dispositions is not None:
@@ -148,15 +184,10 @@ def find_read(db, read_id: str) -> dict | None:
 
 
 def dispositions_of(db, scan_id: int) -> list[dict]:
-    """Officers' dispositions of one scan, oldest first."""
-    keys = ("id", "action", "reason", "referred", "username", "created_at")
-    rows = db.execute(f"SELECT {', '.join(keys)} FROM dispositions WHERE scan_id = ? ORDER BY id", [scan_id])
-    out = []
-    for r in rows:
-        d = dict(zip(keys, r))
-        d["referred"] = bool(d["referred"])
-        out.append(d)
-    return out
+    """Officers' decisions on one scan, oldest first (the one with ``current`` true is in force)."""
+    from .decisions import history
+
+    return history(db, scan_id)
 
 
 def list_scans(db, *, lane: str | None = None, after_id: int = 0, limit: int = 50, decision: str | None = None) -> list[dict]:
@@ -174,7 +205,7 @@ def list_scans(db, *, lane: str | None = None, after_id: int = 0, limit: int = 5
     return [_row_scan(r) for r in db.execute(sql, args)]
 
 
-def submit(ctx, principal, lane: str, mrz: str, source: str, read_id: str | None) -> tuple[dict, bool]:
+def submit(ctx, principal, lane: str, mrz: str, source: str, read_id: str | None, read_at: str | None = None) -> tuple[dict, bool]:
     """Screen and store one read; return (full scan JSON, created). A known read_id returns the stored scan."""
     from sync.client.outbox import PRIORITY_HIT, PRIORITY_ROUTINE, enqueue
 
@@ -188,19 +219,20 @@ def submit(ctx, principal, lane: str, mrz: str, source: str, read_id: str | None
     if decision not in DECISIONS:
         log.warning("screening returned an unknown decision %r", decision)
     now = iso(utcnow())
+    read_at = min(read_at or now, now, key=_parse_time)  # a read is never later than its delivery
     read_id = read_id or f"auto-{uuid.uuid4().hex}"
     try:
         with ctx.write() as db:
             result = suppress.apply(db, result, key, now)
             cur = db.execute(
-                "INSERT INTO scans (read_id, lane, source, created_at, decision, doc_key, mrz, result, elapsed_ms, submitted_by)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO scans (read_id, lane, source, created_at, decision, doc_key, mrz, result, elapsed_ms, submitted_by, read_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 [read_id, lane, source, now, result["decision"], key, mrz, json.dumps(result, separators=(",", ":")),
-                 result.get("elapsed_ms"), principal.actor],
+                 result.get("elapsed_ms"), principal.actor, read_at],
             )
             scan_id = cur.lastrowid
             row = {"id": scan_id, "read_id": read_id, "lane": lane, "source": source, "created_at": now,
-                   "decision": result["decision"], "doc_key": key, "result": result, "submitted_by": principal.actor}
+                   "decision": result["decision"], "doc_key": key, "result": result, "submitted_by": principal.actor, "read_at": read_at}
             enqueue(
                 db,
                 kind="encounter",
@@ -228,51 +260,8 @@ def _same_read(existing: dict, lane: str, mrz: str) -> dict:
     return scan_view(existing, full=True)
 
 
-DISPOSITIONS = ("confirmed", "false_positive")
-
-
 def dispose(ctx, principal, scan_id: int, body) -> dict:
-    """Record an officer's disposition of a scan (and a suppression request for a false positive)."""
-    from sync.client.outbox import PRIORITY_HIT, enqueue
+    """Record an officer's decision on a scan (see :mod:`appliance.web.decisions`)."""
+    from .decisions import dispose as decide
 
-    if not isinstance(body, dict):
-        raise ValidationError("expected a JSON object", code="invalid_json")
-    action = body.get("action")
-    if action not in DISPOSITIONS:
-        raise ValidationError("action must be 'confirmed' or 'false_positive'", code="invalid_action")
-    reason = body.get("reason") or ""
-    if not isinstance(reason, str) or len(reason) > 1000:
-        raise ValidationError("reason: text up to 1000 characters", code="invalid_reason")
-    referred = body.get("referred", action == "confirmed")
-    if not isinstance(referred, bool):
-        raise ValidationError("referred must be true or false", code="invalid_referred")
-    suppress_days = body.get("suppress_days")
-    if action == "false_positive" and not reason.strip():
-        raise ValidationError("a false positive needs a reason", code="reason_required")
-    max_days = int(ctx.config["security"]["suppression_max_days"])
-    if suppress_days is not None:
-        if action != "false_positive":
-            raise ValidationError("only a false positive can be suppressed", code="invalid_suppression")
-        if isinstance(suppress_days, bool) or not isinstance(suppress_days, int) or not 1 <= suppress_days <= max_days:
-            raise ValidationError(f"suppress_days: a whole number from 1 to {max_days}", code="invalid_suppression")
-    scan = get_scan_row(ctx.reader(), scan_id)
-    if scan["decision"] not in ("HIT", "POSSIBLE_MATCH"):
-        raise Conflict("only a HIT or POSSIBLE_MATCH can be disposed", code="nothing_to_dispose")
-    now = iso(utcnow())
-    with ctx.write() as db:
-        cur = db.execute(
-            "INSERT INTO dispositions (scan_id, action, reason, referred, username, created_at) VALUES (?,?,?,?,?,?)",
-            [scan_id, action, reason.strip(), int(referred), principal.actor, now],
-        )
-        disp_id = cur.lastrowid
-        requests = []
-        if suppress_days:
-            requests = suppress.request(db, scan, reason.strip(), suppress_days, principal.actor, now)
-        ctx.audit.append(db, principal.actor, "disposition", f"scan:{scan_id}",
-                         {"action": action, "referred": referred, "disposition": disp_id, "suppressions": [r["id"] for r in requests]})
-        enqueue(db, kind="disposition", record_key=f"disposition/{scan['read_id']}/{disp_id}",
-                payload={"read_id": scan["read_id"], "scan_id": scan_id, "action": action, "referred": referred,
-                         "reason": reason.strip(), "by": principal.actor, "at": now},
-                priority=PRIORITY_HIT)
-    return {"id": disp_id, "scan_id": scan_id, "action": action, "referred": referred, "reason": reason.strip(),
-            "username": principal.actor, "created_at": now, "suppressions": requests}
+    return decide(ctx, principal, get_scan_row(ctx.reader(), scan_id), body)

@@ -171,7 +171,7 @@ def test_backup_of_a_missing_database_is_a_clear_error(tmp_path):
     """No database yet: a one-line error, no traceback."""
     (tmp_path / "empty").mkdir()
     out = run_appliance("backup", str(tmp_path / "x.bak"), data_dir=tmp_path / "empty")
-    assert out.returncode == 1 and "no database" in out.stderr and "Traceback" not in out.stderr
+    assert out.returncode == 2 and "was never initialised" in out.stderr and "Traceback" not in out.stderr
     (tmp_path / "blank").write_text("")
     out = run_appliance("backup", str(tmp_path / "x.bak"), "--passphrase-file", str(tmp_path / "blank"), data_dir=tmp_path)
     assert out.returncode == 3 and "empty" in out.stderr

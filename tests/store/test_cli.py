@@ -23,7 +23,7 @@ def run(capsys, *args) -> tuple[int, str, str]:
 
 def test_import_show_check_remove(capsys, data_dir, files):
     code, out, err = run(capsys, "lists", "import", "--list", "un", "--format", "un-xml", *map(str, files["un-xml"]))
-    assert code == 0 and "2 persons, 1 entities" in out and "0 rows rejected" in out
+    assert code == 0 and "2 persons, 1 entity" in out and "0 rows rejected" in out
     code, out, _ = run(capsys, "lists", "import", "--list", "sltd", "--format", "documents-csv",
                        str(files["documents-csv"][0]), "--data-dir", str(data_dir))
     assert code == 0 and "5 documents" in out

@@ -84,6 +84,7 @@ def test_sigkill_during_import_keeps_previous_version(data_dir, tmp_path, fmt):
             for i in range(1500)))
     # how long a whole import takes here, measured in a scratch data directory
     scratch = {**env, "APPLIANCE_DATA_DIR": str(tmp_path / "scratch")}
+    (tmp_path / "scratch").mkdir()  # only `appliance init` makes a data directory
     started = time.monotonic()
     subprocess.run(_import_cmd("target", fmt, big), env=scratch, check=True, capture_output=True)
     duration = time.monotonic() - started

@@ -182,10 +182,16 @@ class LiveServer:
         self.thread.start()
 
     def close(self):
-        """Stop serving."""
+        """Stop serving (a second call does nothing)."""
         from appliance.cli.service import stop_server
 
+        if getattr(self, "closed", False):
+            return
+        self.closed = True
+        from appliance.web.system import wait_for_streams
+
         self.app.extensions["appliance"].events.close()
+        wait_for_streams(self.app.extensions["appliance"])
         stop_server(self.server)
         self.thread.join(5)
 
@@ -196,3 +202,90 @@ def live(app):
     server = LiveServer(app)
     yield server
     server.close()
+
+
+# -- headless Chromium ------------------------------------------------------------------------
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (no browser download), with a fresh profile."""
+    import tempfile
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup --test")
+    profile = tempfile.mkdtemp(prefix="appliance-chromium-")
+    with sync_api.sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True, args=FLAGS,
+                                                         viewport={"width": 1280, "height": 800})
+        yield context
+        context.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh tab with no cookies at 1280x800; page errors fail the test."""
+    browser.clear_cookies()
+    pg = browser.new_page()
+    pg.set_viewport_size({"width": 1280, "height": 800})
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield pg
+    pg.close()
+    assert not errors, errors
+
+
+def start_lane(url: str, token: str, folder: Path, name: str = LANE):
+    """A lane read by the bridge's LaneRunner from a virtual scanner, delivered over HTTP to ``url``."""
+    from appliance.demo.runner import DemoLane
+
+    settings = {"port": str(folder / f"scanner-{name}"), "profile": "lines", "dedupe_seconds": 0.0}
+    return DemoLane(name, settings, url, token, folder / f"queue-{name}", [], 3600.0).start()
+
+
+@pytest.fixture
+def lane(live, tokens, tmp_path):
+    """lane-1 read by the bridge's LaneRunner from a virtual scanner, delivered over HTTP to the live server."""
+    demo_lane = start_lane(live.url, tokens["bridge"], tmp_path)
+    yield demo_lane
+    demo_lane.stop()
+
+
+def log_in(page, base: str, user: str) -> None:
+    """Log ``user`` in through the login form."""
+    page.goto(f"{base}/login")
+    page.fill("#username", user)
+    page.fill("#password", PASSWORDS[user])
+    page.click("#login-submit")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def open_booth(page, base: str, user: str = "officer", lane: str = LANE) -> None:
+    """Log in and open a lane's booth screen; wait until it is connected."""
+    log_in(page, base, user)
+    page.goto(f"{base}/booth/{lane}")
+    page.wait_for_selector("#live-state.ok", timeout=10000)
+
+
+def render_document(mrz: str) -> bytes:
+    """A PNG of a document's MRZ printed in OCR-B (skips when Debian's fonts-ocr-b is missing)."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    font_file = Path("/usr/share/fonts/opentype/ocr-b/OCRB.otf")
+    if not font_file.exists():
+        pytest.skip("the OCR-B font (Debian fonts-ocr-b) is not installed")
+    font = ImageFont.truetype(str(font_file), 40)
+    img = Image.new("L", (1300, 220), 255)
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(mrz.split("\n")):
+        draw.text((30, 40 + i * 70), line, font=font, fill=0)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()

@@ -23,12 +23,15 @@ API = [
     ("GET", f"/api/v1/scans?lane={LANE}", None, BOOTH | {"terminal"}),
     ("GET", "/api/v1/scans/999", None, BOOTH | {"terminal"}),
     ("GET", "/api/v1/scans/999/hitcard", None, BOOTH),
+    ("GET", "/api/v1/scans/999/image", None, BOOTH),
     ("POST", "/api/v1/scans/999/disposition", {"action": "nope"}, BOOTH),
     ("GET", "/api/v1/suppressions", None, {"supervisor"}),
     ("POST", "/api/v1/suppressions/999/decision", {"approve": "x"}, {"supervisor"}),
     ("GET", "/api/v1/lanes", None, BOOTH | TECH | {"terminal"}),
     ("POST", f"/api/v1/lanes/{LANE}/status", {"state": "x"}, {"bridge"}),
     ("GET", f"/api/v1/lanes/{LANE}/events", None, BOOTH | {"terminal"}),
+    ("GET", f"/api/v1/lanes/{LANE}/queue", None, BOOTH | {"terminal"}),
+    ("GET", "/api/v1/supervisor", None, {"supervisor"}),
     ("POST", "/api/v1/lanes/bad lane/selftest", {}, TECH),
     ("POST", "/api/v1/mrz/check", {}, BOOTH | {"bridge", "terminal"}),
     ("GET", "/api/v1/lists", None, BOOTH | TECH),
@@ -51,6 +54,7 @@ PAGES = [
     ("/booth?choose=1", BOOTH),
     (f"/booth/{LANE}", BOOTH),
     ("/console", TECH),
+    ("/supervisor", {"supervisor"}),
 ]
 
 
@@ -110,6 +114,8 @@ def test_page_matrix(callers, path, allowed):
             assert resp.status_code == 200 and resp.mimetype == "text/html", (who, path, resp.status_code)
         elif who == "none":
             assert resp.status_code == 302 and "/login" in resp.headers["Location"], (who, path)
+        elif path == "/console" and who == "supervisor":  # sent to the page made for them
+            assert resp.status_code == 302 and resp.headers["Location"].endswith("/supervisor"), (who, path)
         else:
             assert resp.status_code == 403, (who, path, resp.status_code)
 

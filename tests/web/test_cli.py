@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -90,99 +92,98 @@ def test_users_tokens_audit_status_purge(tmp_path, capsys, monkeypatch):
     assert code == 3 and json.loads(out)["ok"] is False
 
 
-def test_commands_refuse_a_data_directory_that_was_never_initialised(tmp_path, capsys):
+MISSING = "does not exist or was never initialised: run `appliance init --data-dir {d}` first, or pass --data-dir / set APPLIANCE_DATA_DIR"
+
+
+@pytest.mark.parametrize("args", [
+    ["status"], ["status", "--json"], ["users", "list"], ["tokens", "list"], ["audit", "verify"], ["purge"],
+    ["users", "add", "ana", "--role", "officer", "--password", "ana-password-1"], ["lists", "show"], ["lists", "remove", "x"],
+    ["lists", "import", "--list", "x", "--format", "csv", "nothing.csv"], ["documents", "check", "--state", "UTO", "--number", "X1"],
+    ["screen", "HELLO"], ["screen", "--reindex"], ["sync", "--once"], ["sync", "status"], ["sync", "alarms"],
+    ["sync", "enroll", "--hub", "http://hub", "--token", "t", "--hub-key", "k"], ["backup", "out.bak"], ["serve", "--port", "0"],
+], ids=lambda a: " ".join(a[:2]))
+def test_every_command_answers_a_missing_data_directory_alike(tmp_path, capsys, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
     typo = tmp_path / "tpyo"
-    for args in (["status"], ["status", "--json"], ["users", "list"], ["tokens", "list"], ["audit", "verify"], ["purge"],
-                 ["users", "add", "ana", "--role", "officer", "--password", "ana-password-1"]):
-        code, _, err = appliance(capsys, *args, "--data-dir", str(typo))
-        assert code == 1, args
-        assert "appliance init" in err and "Traceback" not in err
-    assert not typo.exists()
+    code, out, err = appliance(capsys, *args, "--data-dir", str(typo))
+    assert code == 2, (args, err)
+    assert err == f"error: data directory {typo} " + MISSING.format(d=typo) + "\n"
+    assert not typo.exists() and not (tmp_path / "out.bak").exists()
 
 
-def test_token_lanes_are_checked_and_empty_listings_say_so(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("APPLIANCE_DATA_DIR", str(tmp_path / "box"))
-    assert appliance(capsys, "init", "--admin-password", "first-admin-pw")[0] == 0
-    code, out, err = appliance(capsys, "users", "disable", "admin")
-    assert code == 0 and "no active administrator is left" in err
-    assert appliance(capsys, "users", "enable", "admin")[0] == 0
-    code, out, _ = appliance(capsys, "tokens", "list")
-    assert code == 0 and "no tokens yet" in out
-    code, out, err = appliance(capsys, "tokens", "create", "--role", "bridge", "--lane", "bad lane!")
-    assert code == 1 and "--lane" in err and out == ""
-    code, out, err = appliance(capsys, "tokens", "create", "--role", "bridge", "--lane", "lane-9")
-    assert code == 0 and out.startswith("bsa_") and "not configured" in err
-    code, out, _ = appliance(capsys, "tokens", "create", "--role", "terminal", "--lane", "*", "--json")
-    assert code == 0 and json.loads(out)["lanes"] == ["*"]
-    token_id = json.loads(out)["id"]
-    assert appliance(capsys, "tokens", "revoke", str(token_id))[1] == f"token {token_id} revoked\n"
-    code, out, _ = appliance(capsys, "tokens", "revoke", str(token_id))
-    assert code == 0 and "already revoked" in out
-    code, out, _ = appliance(capsys, "audit", "show", "--action", "token.revoke", "--json")
-    assert len(json.loads(out)) == 1  # the second, empty revoke is not audited again
+def test_data_dir_is_accepted_at_every_level(tmp_path, capsys, monkeypatch):
+    d = tmp_path / "box"
+    monkeypatch.delenv("APPLIANCE_DATA_DIR", raising=False)
+    assert appliance(capsys, "init", "--data-dir", str(d), "--admin-password", "first-admin-pw")[0] == 0
+    for args in (["--data-dir", str(d), "users", "list"], ["users", "--data-dir", str(d), "list"], ["users", "list", "--data-dir", str(d)]):
+        code, out, err = appliance(capsys, *args)
+        assert code == 0 and "admin" in out, (args, err)
+    for args in (["sync", "status", "--data-dir", str(d)], ["sync", "--data-dir", str(d), "status"], ["--data-dir", str(d), "sync", "status"]):
+        code, out, err = appliance(capsys, *args)
+        assert code == 0 and "not enrolled" in out, (args, err)
+    code, out, _ = appliance(capsys, "sync", "alarms", "--data-dir", str(d))
+    assert code == 0 and "no open alarms" in out
+    code, _, err = appliance(capsys, "sync", "enroll", "--hub", "ftp://hub", "--token", "enr_x", "--hub-key", "x", "--data-dir", str(d))
+    assert code != 0 and "No such option" not in err and err.startswith("error: ")
+    code, out, _ = appliance(capsys, "lists", "--data-dir", str(d), "show")
+    assert code == 0 and "no lists on this box" in out
+    code, out, _ = appliance(capsys, "--data-dir", str(tmp_path / "other"), "users", "list", "--data-dir", str(d))
+    assert code == 0, "the innermost --data-dir wins"
 
 
-def test_commands_are_registered():
-    from click import Context
-
-    ctx = Context(cli)
-    for name in ("init", "serve", "demo", "users", "tokens", "audit", "purge", "status"):
-        assert cli.get_command(ctx, name) is not None, name
-
-
-def test_serve_runs_waitress_and_stops_cleanly(tmp_path):
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    exe = Path(sys.executable).parent / "appliance"
-    env = {**os.environ, "APPLIANCE_DATA_DIR": str(tmp_path / "box")}
-    subprocess.run([str(exe), "init", "--admin-password", "serve-admin-pw"], env=env, check=True, capture_output=True)
-    with subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", "0"], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
-        _drive(proc)
+def test_init_says_what_to_do_next(tmp_path, capsys):
+    d = tmp_path / "box"
+    code, out, _ = appliance(capsys, "init", "--data-dir", str(d), "--admin-password", "first-admin-pw")
+    assert code == 0 and "next steps:" in out
+    for step in (f"appliance users add NAME --role officer|supervisor|technician --data-dir {d}",
+                 f"appliance lists import --list NAME --format FORMAT FILE... --data-dir {d}",
+                 "appliance tokens create --role bridge --lane NAME", f"appliance serve --data-dir {d}", "firmware-bridge ports"):
+        assert step in out, step
 
 
-def _drive(proc) -> None:
-    import signal
-    import subprocess
-
-    import requests
-
-    try:
-        line = proc.stdout.readline()
-        assert line.startswith("serving on http://127.0.0.1:"), line + proc.stderr.read()
-        url = line.split()[-1]
-        resp = requests.get(f"{url}/api/v1/health", timeout=5)
-        assert resp.status_code == 200 and resp.json()["status"] == "ok"
-        assert "waitress" in resp.headers.get("Server", "") or resp.headers.get("Server") == "border-appliance"
-        assert requests.get(f"{url}/api/v1/status", timeout=5).status_code == 401
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-    assert "Traceback" not in proc.stderr.read()
+def test_screen_exit_status_says_whether_a_verdict_was_given(tmp_path, capsys, documents):
+    d = tmp_path / "box"
+    assert appliance(capsys, "init", "--data-dir", str(d), "--admin-password", "first-admin-pw")[0] == 0
+    code, out, err = appliance(capsys, "screen", "HELLO", "--data-dir", str(d))
+    assert code == 3 and out.startswith("READ_ERROR") and "error: no verdict" in err
+    code, out, _ = appliance(capsys, "screen", "--json", "HELLO", "--data-dir", str(d))
+    assert code == 3 and json.loads(out)["decision"] == "READ_ERROR"
+    code, out, _ = appliance(capsys, "screen", "--json", documents["CLEAR"][0].replace("\n", "\\n"), "--data-dir", str(d))
+    assert code == 0 and json.loads(out)["decision"] != "READ_ERROR"
 
 
-def test_serve_without_init_warns_that_nobody_can_log_in(tmp_path):
-    import os
-    import signal
-    import subprocess
-    import sys
-    from pathlib import Path
+def test_importing_a_file_kept_in_the_lists_folder_never_deletes_it(tmp_path, capsys):
+    d = tmp_path / "box"
+    assert appliance(capsys, "init", "--data-dir", str(d), "--admin-password", "first-admin-pw")[0] == 0
+    mine = d / "lists" / "my-watchlist.csv"
+    mine.parent.mkdir(exist_ok=True)
+    mine.write_text("issuing_state,document_type,document_number,status,reported_on,reference\nUTO,P,X1234567,stolen,,\n")
+    (d / "lists" / "notes.txt").write_text("the technician's own notes")
+    for _ in range(2):  # the second import replaces the first version's file, and only that
+        code, out, err = appliance(capsys, "lists", "import", "--list", "mine", "--format", "documents-csv", str(mine), "--data-dir", str(d))
+        assert code == 0, err
+        assert ": 1 document; 0 rows rejected" in out
+    assert mine.exists() and (d / "lists" / "notes.txt").read_text() == "the technician's own notes"
+    assert len(list((d / "lists").glob("mine-*.db"))) == 1
+    code, out, _ = appliance(capsys, "lists", "show", "--data-dir", str(d))
+    assert "  1 document\n" in out
 
-    exe = Path(sys.executable).parent / "appliance"
-    env = {**os.environ, "APPLIANCE_DATA_DIR": str(tmp_path / "box")}
-    with subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", "0"], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
-        try:
-            assert proc.stdout.readline().startswith("serving on http://127.0.0.1:")
-        finally:
-            proc.send_signal(signal.SIGINT)
-            proc.wait(10)
-        err = proc.stderr.read()
-    assert "nobody can log in" in err and "appliance init" in err and "Traceback" not in err
+
+def _bridge(*args) -> subprocess.CompletedProcess:
+    """Run ``firmware-bridge ARGS`` in its own process (it installs signal handlers)."""
+    return subprocess.run([sys.executable, "-m", "firmware_bridge.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_bridge_doctor_says_waiting_only_once_the_port_is_open():
+    p = _bridge("doctor", "/dev/ttyUSB-booth-test-missing", "--timeout", "1")
+    assert p.returncode != 0 and "waiting" not in p.stderr and "no such port" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_bridge_ports_explains_when_only_built_in_ports_exist():
+    from firmware_bridge.transport import list_ports
+
+    found = list_ports()
+    if not found or any(p["vid_pid"] or p["by_id"] for p in found):
+        pytest.skip("this machine has no serial port, or has a USB serial device")
+    p = _bridge("ports")
+    assert p.returncode == 0 and "no USB reader is connected in serial mode" in p.stdout and "keyboard (HID) mode" in p.stdout

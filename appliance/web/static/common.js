@@ -48,14 +48,61 @@ var App = (function () {
     if (!iso) { return "—"; }
     var d = new Date(iso);
     if (isNaN(d)) { return iso; }
-    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
   }
 
+  /* A list's age to the minute: "45 min", "3 h 12 min", "4 days 2 h". */
   function fmtAge(hours) {
     if (hours === null || hours === undefined) { return "age unknown"; }
-    if (hours < 1) { return Math.round(hours * 60) + " min old"; }
-    if (hours < 48) { return Math.round(hours) + " h old"; }
-    return Math.round(hours / 24) + " days old";
+    var min = Math.max(0, Math.floor(hours * 60));
+    if (min < 60) { return min + " min old"; }
+    var h = Math.floor(min / 60), m = min % 60;
+    if (h < 48) { return h + " h " + m + " min old"; }
+    return Math.floor(h / 24) + " days " + (h % 24) + " h old";
+  }
+
+  /* A duration in ms in words: "8 s", "3 min 28 s", "2 h 5 min". */
+  function fmtDuration(ms) {
+    var s = Math.max(0, Math.round(ms / 1000));
+    if (s < 60) { return s + " s"; }
+    var m = Math.floor(s / 60);
+    if (m < 60) { return m + " min " + (s % 60) + " s"; }
+    return Math.floor(m / 60) + " h " + (m % 60) + " min";
+  }
+
+  var VERDICT_WORDS = { CLEAR: "CLEAR", HIT: "HIT", POSSIBLE_MATCH: "POSSIBLE MATCH", DOCUMENT_INVALID: "DOCUMENT INVALID", READ_ERROR: "READ ERROR" };
+  var FIELDS = [["surname", "Surname"], ["given_names", "Given names"], ["document_number", "Document number"],
+    ["document_code", "Document type"], ["issuing_state", "Issuing state"], ["nationality", "Nationality"],
+    ["birth_date", "Date of birth"], ["sex", "Sex"], ["expiry_date", "Expiry date"], ["format", "MRZ format"]];
+  /* What an officer decides on a scan: a list match, a document problem, or lists that cannot clear anyone. */
+  function decisionKind(scan) {
+    if ((scan.matches || []).length) { return "match"; }
+    return scan.decision === "DOCUMENT_INVALID" ? "document" : "lists";
+  }
+  function matchText(m) {
+    var kind = m.kind === "document" ? "document number on " : "name on ";
+    return kind + (m.list || m.list_name || "a list") + (m.kind !== "document" && m.score !== undefined ? " (" + Math.round(m.score * 100) + "% alike)" : "") +
+      (m.suppressed ? ", suppressed" : "");
+  }
+  var SOURCES = { serial: "document reader", image: "document image", manual: "typed by hand" };
+  function sourceText(s) { return SOURCES[s] || s || "unknown source"; }
+  function actionText(d) {
+    if (!d) { return ""; }
+    return d.action === "confirmed" ? "confirmed" + (d.referred ? ", referred to secondary" : "") :
+      "false positive" + (d.reason ? " (" + d.reason + ")" : "");
+  }
+  /* Reader states in an officer's words: [short word, what to do]. No device paths, no commands. */
+  var READER = {
+    connected: ["connected", ""],
+    disconnected: ["READER NOT CONNECTED", "Documents cannot be scanned on this lane. Type the MRZ (press M) or upload a photo of the document, and tell a technician."],
+    error: ["READER NOT WORKING", "Documents cannot be scanned on this lane. Type the MRZ (press M) or upload a photo of the document, and tell a technician."],
+    silent: ["READER NOT RESPONDING", "The document reader has stopped reporting. Type the MRZ (press M) or upload a photo of the document, and tell a technician."],
+    unknown: ["NO READER REPORTING", "No document reader has reported on this lane. Type the MRZ (press M) or upload a photo of the document, and tell a technician."],
+    none: ["no reader", "This lane has no document reader: type the MRZ or upload a photo."]
+  };
+  function readerText(state) { return READER[state] || READER.unknown; }
+  function readerWord(state) {
+    return { connected: "connected", disconnected: "not connected", error: "not working", silent: "not responding", unknown: "not reporting", none: "none on this lane" }[state] || state;
   }
 
   function fmtBytes(n) {
@@ -67,14 +114,15 @@ var App = (function () {
 
   var REASONS = {
     watchlist_hit: "Watchlist hit", watchlist_possible_match: "Possible watchlist match: open the hit card",
-    expired: "Document expired", document_invalid: "Document does not validate", lists_missing: "A kind of list is missing on this box",
+    expired: "Document expired", document_invalid: "Document does not validate", lists_missing: "A kind of list is missing on this box: the verdict cannot be CLEAR",
+    lists_stale: "A list on this box is out of date: the verdict cannot be CLEAR; a technician must update the lists",
     no_watchlist: "No watchlist loaded", no_document_list: "No lost/stolen document list loaded", not_an_mrz: "Not an MRZ",
     read_error: "The MRZ could not be read", suppressed_false_positive: "Matches suppressed as approved false positives",
     document_listed_person: "Document of a listed person (on the watchlist)",
     binary_input: "Binary data from the reader", empty_input: "Empty read", input_too_large: "Read too long"
   };
   var PREFIXES = { "document_": "Document reported ", "check_digit_failed:": "Wrong check digit: ", "invalid:": "Invalid: ",
-    "list_stale:": "List out of date: ", "list_empty:": "List empty: ", "read_error:": "Read error: " };
+    "list_stale:": "Out of date: list ", "list_empty:": "Empty: list ", "read_error:": "Read error: " };
   function reasonText(r) {
     if (r === null || r === undefined) { return ""; }
     if (typeof r !== "string") { return r.message || r.detail || r.code || JSON.stringify(r); }
@@ -86,5 +134,7 @@ var App = (function () {
     return r.replace(/_/g, " ");
   }
 
-  return { api: api, el: el, clear: clear, fmtTime: fmtTime, fmtAge: fmtAge, fmtBytes: fmtBytes, reasonText: reasonText };
+  return { api: api, el: el, append: append, clear: clear, fmtTime: fmtTime, fmtAge: fmtAge, fmtDuration: fmtDuration, fmtBytes: fmtBytes,
+           reasonText: reasonText, VERDICT_WORDS: VERDICT_WORDS, FIELDS: FIELDS, sourceText: sourceText, actionText: actionText,
+           readerText: readerText, readerWord: readerWord, decisionKind: decisionKind, matchText: matchText };
 })();

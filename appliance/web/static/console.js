@@ -12,7 +12,13 @@
       el("tbody", {}, rows.length ? rows : el("tr", {}, el("td", { colspan: headers.length, class: "note", text: "Nothing yet." }))));
   }
   function cell(v, cls) { return el("td", { class: cls, text: v === null || v === undefined || v === "" ? "—" : String(v) }); }
-  function tile(title, big, small, level) { return el("div", { class: "tile " + (level || "") }, el("h3", { text: title }), el("div", { class: "big", text: big }), el("div", { class: "small", text: small || "" })); }
+  var LEVEL_WORDS = { "": "ok", ok: "ok", warn: "warning", bad: "fault" };
+  function tile(title, big, small, level) {
+    level = level || "";
+    return el("div", { class: "tile " + level, "data-level": LEVEL_WORDS[level] },
+      el("h3", {}, el("span", { text: title }), el("span", { class: "level", text: LEVEL_WORDS[level] })),
+      el("div", { class: "big", text: big }), el("div", { class: "small", text: small || "" }));
+  }
 
   /* ---- navigation ---- */
   function show() {
@@ -27,7 +33,7 @@
   var status = null;
   function load(name) {
     if (["overview", "lanes", "lists", "sync"].indexOf(name) >= 0) { refreshStatus(); }
-    if (name === "charts") { App.api("GET", "/stats?hours=24").then(function (d) { if (d._ok) { Charts.verdicts($("chart-verdicts"), d.hours); Charts.latency($("chart-latency"), d.hours); } }); legend(); }
+    if (name === "charts") { loadCharts(); }
     if (name === "logs") { loadLogs(); }
     if (name === "config") { loadConfig(); }
     if (name === "users") { loadUsers(); }
@@ -35,9 +41,16 @@
     if (name === "audit") { loadAudit(); }
   }
 
-  function legend() {
-    var lg = clear($("legend"));
-    Object.keys(Charts.COLOURS).forEach(function (k) { var s = el("span", { text: k.replace(/_/g, " ") }); s.style.color = Charts.COLOURS[k]; lg.appendChild(s); });
+  function loadCharts() {
+    App.api("GET", "/stats?hours=24").then(function (d) {
+      if (!d._ok) { return; }
+      Charts.reads($("chart-reads"), d.hours, $("legend-reads"));
+      Charts.verdicts($("chart-verdicts"), d.hours, $("legend"));
+      Charts.backlog($("chart-backlog"), d.hours, $("legend-backlog"));
+      Charts.listAges($("chart-lists"), d.lists, $("legend-lists"));
+      Charts.disk($("chart-disk"), d.disk, d.database_bytes, $("legend-disk"));
+      Charts.latency($("chart-latency"), d.hours, $("legend-latency"));
+    });
   }
 
   /* ---- status ---- */
@@ -49,29 +62,41 @@
     });
   }
 
+  function readerWords(l) {
+    if (l.state === "unknown") { return "not reporting"; }
+    if (l.silent) { return "silent (no report for 90 s)"; }
+    return l.state;
+  }
   function renderTiles(d) {
     var lanes = d.lanes || [], up = lanes.filter(function (l) { return l.state === "connected" && !l.silent; }).length;
-    var lists = d.lists || [], stale = lists.filter(function (l) { return l.stale; }).length;
-    var m = d.machine, disk = m.disk, mem = m.memory, sync = d.sync || {};
-    var syncState = sync.state || {};
+    var lists = d.lists || [], stale = lists.filter(function (l) { return l.stale; }), empty = lists.filter(function (l) { return l.empty; });
+    var m = d.machine, disk = m.disk, mem = m.memory, sync = d.sync || {}, st = sync.state || {};
     var tiles = clear($("tiles"));
-    tiles.appendChild(tile("Readers", up + " / " + lanes.length + " connected", lanes.filter(function (l) { return l.state !== "connected" || l.silent; }).map(function (l) { return l.name + ": " + (l.silent && l.state !== "unknown" ? "silent" : (l.state === "unknown" ? "not reporting" : l.state)) + (l.detail && !l.silent && l.state !== "connected" ? " (" + l.detail + ")" : ""); }).join(", "), lanes.length && up < lanes.length ? "bad" : ""));
-    tiles.appendChild(tile("Lists", lists.length + " list" + (lists.length === 1 ? "" : "s"), stale ? stale + " stale" : (lists.length ? "all current" : "no list loaded"), !lists.length || stale ? "bad" : ""));
-    var syncWords = (syncState.enrolled === false ? "not enrolled with a hub" : "link " + (syncState.state || "unknown")) +
-      (syncState.last_success ? " · last sync " + App.fmtTime(syncState.last_success) : "") + (syncState.alarm_count ? " · " + syncState.alarm_count + " alarm(s)" : "");
-    tiles.appendChild(tile("Sync queue", String(sync.outbox_depth) + " waiting", (sync.outbox_priority_depth ? sync.outbox_priority_depth + " hit(s) · " : "") + syncWords,
-      syncState.alarm_count ? "bad" : (sync.outbox_priority_depth || syncState.enrolled === false ? "warn" : "")));
+    var down = lanes.filter(function (l) { return l.state !== "connected" || l.silent; });
+    tiles.appendChild(tile("Readers", up + " of " + lanes.length + " connected",
+      down.length ? down.map(function (l) { return l.name + ": " + readerWords(l); }).join(", ") : (lanes.length ? "all connected" : "no lane configured"),
+      !lanes.length ? "warn" : (down.length ? "bad" : "")));
+    var listLevel = !lists.length || stale.length || empty.length ? "bad" : (lists.some(function (l) { return l.stale_at && Date.parse(l.stale_at) - Date.now() < 6 * 3600 * 1000; }) ? "warn" : "");
+    tiles.appendChild(tile("Lists", stale.length ? stale.length + " of " + lists.length + " OUT OF DATE" : (lists.length ? lists.length + " current" : "none loaded"),
+      stale.length ? stale.map(function (l) { return (l.title || l.name) + ": " + App.fmtAge(l.age_hours); }).join(", ") + " · every verdict becomes POSSIBLE MATCH" :
+        (empty.length ? empty.map(function (l) { return l.name; }).join(", ") + " empty" : (lists.length ? "stale after " + d.max_list_age_hours + " h; oldest " + App.fmtAge(Math.max.apply(null, lists.map(function (l) { return l.age_hours || 0; }))) : "import lists or enroll with a hub")),
+      listLevel));
+    var syncLevel = st.alarm_count || st.ok === false && st.enrolled ? "bad" : (sync.outbox_priority_depth || st.enrolled === false ? "warn" : "");
+    tiles.appendChild(tile("Sync with the hub", st.enrolled === false ? "not enrolled" : (st.state === "online" ? "linked" : (st.state === "offline" ? "hub unreachable" : "never synced")),
+      sync.outbox_depth + " record(s) waiting" + (sync.outbox_priority_depth ? ", " + sync.outbox_priority_depth + " of them hits" : "") +
+      (st.last_success ? " · last sync " + App.fmtTime(st.last_success) : "") + (st.alarm_count ? " · " + st.alarm_count + " alarm(s)" : ""), syncLevel));
     tiles.appendChild(tile("Disk", disk.used_pct + " % used", App.fmtBytes(disk.free) + " free · database " + App.fmtBytes(m.database_bytes), disk.used_pct > 90 ? "bad" : disk.used_pct > 75 ? "warn" : ""));
     tiles.appendChild(tile("Memory", App.fmtBytes(mem.available) + " free", "of " + App.fmtBytes(mem.total) + " · service " + App.fmtBytes(mem.process_rss), mem.available && mem.total && mem.available / mem.total < 0.1 ? "bad" : ""));
-    tiles.appendChild(tile("Clock (UTC)", m.clock.utc.slice(11, 19), m.clock.utc.slice(0, 10) + (m.clock.ntp_synchronized ? " · NTP synchronised" : " · not NTP synchronised"), m.clock.ntp_synchronized ? "" : "warn"));
+    tiles.appendChild(tile("Clock (UTC)", m.clock.utc.slice(11, 19), m.clock.utc.slice(0, 10) + (m.clock.ntp_synchronized ? " · NTP synchronised" : " · not NTP synchronised: check the time source"), m.clock.ntp_synchronized ? "" : "warn"));
     var counts = d.scans_24h || {}, total = Object.keys(counts).reduce(function (a, k) { return a + counts[k]; }, 0);
-    tiles.appendChild(tile("Scans (24 h)", String(total), Object.keys(counts).map(function (k) { return k.replace(/_/g, " ") + " " + counts[k]; }).join(" · ")));
+    tiles.appendChild(tile("Scans (24 h)", String(total), Object.keys(counts).map(function (k) { return k.replace(/_/g, " ") + " " + counts[k]; }).join(" · ") +
+      (d.needs_decision ? " · " + d.needs_decision + " waiting for an officer's decision" : ""), d.needs_decision ? "warn" : ""));
     tiles.appendChild(tile("Service", d.health.status === "ok" ? "running" : "problem", "version " + d.version + " · up " + Math.round(m.uptime_s / 60) + " min", d.health.status === "ok" ? "" : "bad"));
   }
 
   function laneRows(lanes, withButtons) {
     return lanes.map(function (l) {
-      var state = l.state === "unknown" ? "not reporting" : (l.silent ? l.state + " (silent)" : l.state);
+      var state = readerWords(l);
       var row = el("tr", {}, cell(l.name), cell(state, l.state === "connected" && !l.silent ? "ok" : "bad"), cell(l.profile), cell(l.port),
         cell(App.fmtTime(latest(l.last_read_at, l.last_scan_at))), cell(l.reads), cell(l.read_errors, l.read_errors ? "bad" : ""), cell(l.scans_24h), cell(l.detail));
       if (withButtons) {
@@ -104,31 +129,80 @@
       var n = l.kind === "documents" ? count("documents", "document") :
         [["persons", "person"], ["entities", "entity"], ["names", "name"], ["documents", "document"]].filter(function (p) { return l[p[0]]; })
           .map(function (p) { return count(p[0], p[1]); }).join(", ") || (Object.keys(counts).map(function (k) { return k + " " + counts[k]; }).join(", "));
-      return el("tr", {}, cell(l.name), cell(l.kind), cell(l.version), cell(n), cell(App.fmtAge(l.age_hours), (l.stale ? "bad" : "ok") + " nowrap"), cell(l.source || l.format));
+      var limit = l.fresh_until ? "hub says fresh until " + l.fresh_until.slice(0, 16).replace("T", " ") : (l.stale_after_hours ? "stale after " + l.stale_after_hours + " h" : "");
+      var state = l.empty ? "EMPTY" : (l.stale ? "OUT OF DATE" : "current");
+      return el("tr", { class: l.stale || l.empty ? "stale" : "", "data-list": l.name }, cell(l.title && l.title !== l.name ? l.title + " (" + l.name + ")" : l.name), cell(l.kind), cell(l.version), cell(n),
+        cell(App.fmtAge(l.age_hours), "nowrap " + (l.stale ? "bad" : "")), cell(state + (limit ? " · " + limit : ""), l.stale || l.empty ? "bad" : "ok"), cell(l.source || l.format));
     });
   }
   function renderLists(d) {
-    var t = table(["List", "Kind", "Version", "Entries", "Age", "Source"], listRows(d.lists || []));
-    $("ov-lists").replaceChildren(t);
-    $("lists-table").replaceChildren(t.cloneNode(true));
+    $("lists-table").replaceChildren(table(["List", "Kind", "Version", "Entries", "Age", "State", "Source"], listRows(d.lists || [])));
+    /* the overview keeps what a glance needs: which list, how old, current or not */
+    $("ov-lists").replaceChildren(table(["List", "Age", "State"], (d.lists || []).map(function (l) {
+      return el("tr", { class: l.stale || l.empty ? "stale" : "", "data-list": l.name }, cell(l.title || l.name), cell(App.fmtAge(l.age_hours), "nowrap " + (l.stale ? "bad" : "")),
+        cell(l.empty ? "EMPTY" : (l.stale ? "OUT OF DATE" : "current"), l.stale || l.empty ? "bad" : "ok"));
+    })));
+    renderHandling(d.lists || []);
   }
+  var handlingLists = [];
+  function renderHandling(lists) {
+    var box = $("lists-handling");
+    if (!box) { return; }
+    handlingLists = lists;
+    box.replaceChildren(table(["List", "Shown to officers as", "Handling instructions (first on the hit card)"], lists.map(function (l) {
+      return el("tr", {}, cell(l.name), cell(l.title), cell(l.handling));
+    })));
+    var sel = $("handling-list"), was = sel.value;
+    if (sel.options.length !== lists.length) {
+      sel.replaceChildren.apply(sel, lists.map(function (l) { return el("option", { value: l.name, text: l.name }); }));
+      if (was) { sel.value = was; }
+      fillHandling();
+    }
+  }
+  function fillHandling() {
+    var l = handlingLists.filter(function (x) { return x.name === $("handling-list").value; })[0];
+    if (!l) { return; }
+    $("handling-title").value = l.title && l.title !== l.name ? l.title : "";
+    $("handling-text").value = l.own_handling || "";
+    $("handling-text").placeholder = l.handling || "";
+  }
+  $("handling-list").addEventListener("change", fillHandling);
+  $("handling-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var name = $("handling-list").value, ch = { lists: {} };
+    if (!name) { return; }
+    ch.lists[name] = { title: $("handling-title").value.trim() || null, handling: $("handling-text").value.trim() || null };
+    saveConfig(ch, $("handling-state")).then(function (d) { if (d && d._ok) { $("handling-list").replaceChildren(); refreshStatus(); } });
+  });
+  function ago(seconds) { return seconds === null || seconds === undefined ? "never" : App.fmtDuration(seconds * 1000) + " ago"; }
   function renderSync(d) {
     var s = d.sync || {}, st = s.state || {};
-    var headline = st.enrolled === false ? ["warn", "Not enrolled with a hub: records wait in the outbox (run `appliance sync enroll`)."] :
-      st.alarm_count ? ["bad", st.alarm_count + " sync alarm(s): see below."] :
-      st.ok === false ? ["bad", "The last exchange with the hub failed" + (st.last_error ? ": " + st.last_error : ".")] :
-      ["ok", "Synchronising with the hub" + (st.last_success ? "; last success " + App.fmtTime(st.last_success) : "") + "."];
-    var rows = [el("tr", {}, el("th", { text: "Outbox depth" }), cell(s.outbox_depth)), el("tr", {}, el("th", { text: "Hits waiting" }), cell(s.outbox_priority_depth))];
-    Object.keys(st).forEach(function (k) {
-      var v = st[k];
-      if (v === true || v === false) { v = v ? "yes" : "no"; }
-      if (Array.isArray(v)) {
-        v = v.length ? v.map(function (x) { return typeof x === "object" && x !== null ? (x.name || x.kind || x.message || JSON.stringify(x)) + (x.version ? " v" + x.version : "") + (x.stale ? " (stale)" : "") + (x.resolved_at === null ? " (open)" : "") : String(x); }).join(", ") : "none";
-      } else if (typeof v === "object" && v !== null) { v = JSON.stringify(v); }
-      rows.push(el("tr", {}, el("th", { text: k.replace(/_/g, " ") }), cell(v)));
-    });
-    $("sync-info").replaceChildren(el("p", { class: "sync-headline " + headline[0], id: "sync-headline", text: headline[1] }),
-      el("table", { class: "grid" }, el("tbody", {}, rows)));
+    var headline = st.enrolled === false ? ["warn", "This box is not enrolled with a hub. Scans and decisions wait on the box; lists come only from local imports. Enroll it with `appliance sync enroll`."] :
+      st.alarm_count ? ["bad", st.alarm_count + " sync alarm(s) need a look: see below."] :
+      st.state === "offline" ? ["bad", "The hub cannot be reached" + (st.last_error ? " (" + st.last_error + ")" : "") + ". Records wait on the box and go when the link is back."] :
+      (st.stale_lists || []).length ? ["bad", "Lists from the hub are out of date: " + st.stale_lists.join(", ") + "."] :
+      ["ok", "Synchronising with the hub; the last exchange worked " + ago(st.lag_seconds) + "."];
+    var facts = [];
+    function fact(k, v, cls) { facts.push(el("dt", { text: k }), el("dd", { class: cls || "", text: v })); }
+    if (st.enrolled) {
+      fact("Hub", (st.hub_url || "—") + (st.appliance ? ", this box is " + st.appliance : ""));
+      fact("Link", st.state === "online" ? "up" : (st.state === "offline" ? "down" : "not tried yet"), st.state === "online" ? "ok" : "bad");
+      fact("Last exchange that worked", st.last_success ? App.fmtTime(st.last_success) + " (" + ago(st.lag_seconds) + ")" : "never");
+      if (st.last_attempt && st.last_attempt !== st.last_success) { fact("Last attempt", App.fmtTime(st.last_attempt) + (st.consecutive_failures ? ", " + st.consecutive_failures + " failed in a row" : "")); }
+      if (st.last_error) { fact("Last error", st.last_error, "bad"); }
+    }
+    fact("Waiting to be sent", s.outbox_depth + " record(s)" + (s.outbox_priority_depth ? ", of which " + s.outbox_priority_depth + " hit(s) go first" : "") +
+      (st.oldest_pending ? "; oldest from " + App.fmtTime(st.oldest_pending) : ""), s.outbox_priority_depth ? "warn" : "");
+    if (st.rejected_records) { fact("Refused by the hub", st.rejected_records + " record(s): see the alarms", "bad"); }
+    var lists = (st.lists || []).map(function (x) { return el("tr", { class: x.stale ? "stale" : "" }, cell(x.name), cell(x.version), cell(x.published_at ? x.published_at.slice(0, 16).replace("T", " ") : ""),
+      cell(x.fresh_until ? x.fresh_until.slice(0, 16).replace("T", " ") : "", x.stale ? "bad" : "ok"), cell(x.stale ? "OUT OF DATE" : "current", x.stale ? "bad" : "ok")); });
+    var alarms = (st.alarms || []).map(function (a) { return el("tr", {}, cell(a.kind.replace(/_/g, " ")), cell(a.list), cell(a.detail), cell(a.count), cell(App.fmtTime(a.last_at)), cell(a.resolved_at ? "resolved" : "open", a.resolved_at ? "ok" : "bad")); });
+    var parts = [el("p", { class: "sync-headline " + headline[0], id: "sync-headline", text: headline[1] }), el("dl", { class: "facts", id: "sync-facts" }, facts)];
+    if (st.enrolled) {
+      parts.push(el("h3", { text: "Lists received from the hub" }), table(["List", "Version", "Published", "Fresh until", "State"], lists));
+      parts.push(el("h3", { text: "Alarms" }), table(["What", "List", "Detail", "Times", "Last", "State"], alarms));
+    }
+    $("sync-info").replaceChildren.apply($("sync-info"), parts);
   }
 
   /* ---- log ---- */
@@ -246,9 +320,12 @@
   /* ---- audit ---- */
   function loadAudit() {
     App.api("GET", "/audit?limit=200").then(function (d) {
-      $("audit-table").replaceChildren(table(["#", "Time", "Actor", "Action", "Target", "Detail"], (d.records || []).map(function (r) {
-        return el("tr", {}, cell(r.seq), cell(r.ts.slice(0, 19).replace("T", " ")), cell(r.actor), cell(r.action), cell(r.target), cell(JSON.stringify(r.detail)));
-      })));
+      var t = table(["#", "Time", "Actor", "Action", "Target", "Detail"], (d.records || []).map(function (r) {
+        var detail = Object.keys(r.detail || {}).map(function (k) { return k + ": " + (typeof r.detail[k] === "object" ? JSON.stringify(r.detail[k]) : r.detail[k]); }).join(", ");
+        return el("tr", {}, cell(r.seq), cell(r.ts.slice(0, 19).replace("T", " ")), cell(r.actor), cell(r.action), cell(r.target), cell(detail));
+      }));
+      t.classList.add("wrap");
+      $("audit-table").replaceChildren(el("div", { class: "table-scroll" }, t));
     });
   }
   if (canAudit) {
